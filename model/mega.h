@@ -1,0 +1,103 @@
+/* gst-mega: a streaming Mega audio classifier.
+ *
+ * Two objects, in the style of rnnoise and whisper.cpp:
+ *   MegaModel  - the immutable weights and configuration, loaded once from a model file
+ *                (model/FORMAT.md). Thread-safe to share: any number of streams, on any
+ *                threads, may use one model at the same time.
+ *   MegaStream - the per-stream state (front-end partial frame, EMA states, attention window,
+ *                frame counter). Memory is fixed when it is created; pushing audio never
+ *                allocates. One stream must be used by one thread at a time.
+ *
+ * Audio is mono float in [-1, 1] at the model's sample rate. Each complete feature frame
+ * (frame_shift samples apart) yields one row of logits over the model's labels.
+ * Errors are reported through GError in the MEGA_ERROR domain; messages name the file and
+ * the exact problem.
+ */
+#ifndef MEGA_H
+#define MEGA_H
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define MEGA_ERROR (mega_error_quark ())
+GQuark mega_error_quark (void);
+
+typedef enum {
+  MEGA_ERROR_IO,       /* file missing, unreadable, truncated */
+  MEGA_ERROR_FORMAT,   /* header, JSON, tensors or config invalid */
+  MEGA_ERROR_VERSION,  /* unknown format version */
+  MEGA_ERROR_INVALID   /* bad argument */
+} MegaErrorCode;
+
+typedef struct MegaModel MegaModel;
+typedef struct MegaStream MegaStream;
+
+/* What a caller may need to know about a model; owned by the model. */
+typedef struct {
+  int sample_rate;      /* Hz, mono */
+  int frame_length;     /* samples per analysis window */
+  int frame_shift;      /* samples between frames (one logit row per shift) */
+  int n_mels;
+  int n_labels;
+  const char *const *labels; /* n_labels names; names starting with '_' are background */
+  int d_model, z_dim, h_dim, ffn_dim, n_dim, n_layers, window;
+  const char *attention;     /* "softmax" | "laplace" | "relu2" */
+  const char *rel_pos_bias;  /* "simple" | "rotary" */
+  const char *norm;          /* "layernorm" | "scalenorm" | "rmsnorm" | "batchnorm" */
+  gboolean prenorm;
+  const char *window_mode;   /* "chunk" | "sliding" */
+  size_t n_params;           /* number of weights */
+} MegaInfo;
+
+/* Loads and strictly validates a model file. NULL and *error set on any problem. */
+MegaModel *mega_model_load (const char *path, GError **error);
+void mega_model_free (MegaModel *model);
+const MegaInfo *mega_model_info (const MegaModel *model);
+
+/* Called by the stream and offline paths with n_frames consecutive rows of logits
+ * (n_frames x n_labels, row-major). first_frame is the index of the first row since the
+ * stream started (or was reset). The pointer is valid only during the call. */
+typedef void (*MegaLogitsFunc) (const float *logits, size_t n_frames, uint64_t first_frame,
+    void *user_data);
+
+MegaStream *mega_stream_new (const MegaModel *model, GError **error);
+void mega_stream_free (MegaStream *stream);
+/* Back to the state of a new stream (frame counter 0, EMA and window empty). */
+void mega_stream_reset (MegaStream *stream);
+
+/* Pushes n samples (any n, including 0 and 1). Frames that arrive together are batched into
+ * matrix products; on_logits may be called several times. Non-finite samples are the caller's
+ * job to sanitise (the element replaces them with 0). */
+void mega_stream_push_audio (MegaStream *stream, const float *samples, size_t n,
+    MegaLogitsFunc on_logits, void *user_data);
+
+/* Pushes n_frames raw (not normalised) log-mel rows of n_mels values, bypassing the audio
+ * front end. Do not mix with push_audio on one stream without a reset in between. */
+void mega_stream_push_features (MegaStream *stream, const float *features, size_t n_frames,
+    MegaLogitsFunc on_logits, void *user_data);
+
+/* Frames produced since the stream started or was reset. */
+uint64_t mega_stream_frames (const MegaStream *stream);
+
+/* Offline: a whole signal (or feature matrix) at once. Returns a newly allocated
+ * n_frames x n_labels logit matrix (g_free it) and sets *n_frames; NULL with *error on failure
+ * (e.g. out of memory). Equal to streaming the same input in any split (max abs diff <= 1e-4). */
+float *mega_model_forward_audio (const MegaModel *model, const float *samples, size_t n,
+    size_t *n_frames, GError **error);
+float *mega_model_forward_features (const MegaModel *model, const float *features,
+    size_t n_frames_in, GError **error);
+
+/* Raw log-mel features of a whole signal (n_frames x n_mels, not normalised), as
+ * torchaudio.compliance.kaldi.fbank(x * input_scale, dither=0, ...) computes them. g_free it. */
+float *mega_model_fbank (const MegaModel *model, const float *samples, size_t n,
+    size_t *n_frames);
+
+/* In-place softmax of n_frames rows of n_labels logits into posteriors. */
+void mega_softmax_rows (float *rows, size_t n_frames, int n_labels);
+
+G_END_DECLS
+
+#endif /* MEGA_H */

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The project's test command: install what is needed, build, run every test
+# (C, Python, GStreamer), then the C suites again under ASan+UBSan and the element
+# tests under valgrind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tools/setup.sh
+
+if [ -d build ]; then meson setup --reconfigure build >/dev/null; else meson setup build >/dev/null; fi
+meson compile -C build
+meson test -C build --print-errorlogs --num-processes 2
+
+opts="-Db_sanitize=address,undefined -Db_lundef=false"
+if [ -d build-asan ]; then meson setup --reconfigure build-asan $opts >/dev/null; else meson setup build-asan $opts >/dev/null; fi
+meson compile -C build-asan
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  meson test -C build-asan --print-errorlogs --num-processes 2 --suite sanitize
+
+meson test -C build --print-errorlogs --num-processes 2 --setup valgrind --suite valgrind
+echo "all tests passed"
