@@ -1,0 +1,62 @@
+"""The element's decision rules in Python, for evaluation and for choosing its defaults.
+
+Mirrors plugin/detector.c (the C code is the product; this copy is checked against it by
+tests/train/test_decision.py through the real element):
+
+  smoothed[t] = mean of the posteriors of frames max(0, t-W+1) .. t          (W = smoothing)
+  detection at t: c = argmax over non-background labels of smoothed[t];
+      smoothed[t][c] >= threshold, at least `minimum_count` frames in the window,
+      and (c differs from the last detection, or t - t_last >= suppression).
+  clip summary: score[c] = max over t of smoothed[t][c]; the clip label is the best
+      non-background label whose score reaches the threshold, else the best background label
+      other than `_silence_` whose score reaches it, else `_silence_` (or, without one, the
+      best-scoring background label).
+Background labels are those whose name starts with '_'.
+"""
+import numpy as np
+
+
+def is_background(label):
+    return label.startswith("_")
+
+
+def smooth(post, window):
+    """Causal moving average over `window` frames (fewer at the start)."""
+    c = np.cumsum(np.vstack([np.zeros((1, post.shape[1])), post]), axis=0)
+    t = np.arange(1, len(post) + 1)
+    lo = np.maximum(0, t - window)
+    return (c[t] - c[lo]) / (t - lo)[:, None]
+
+
+def detect(post, labels, window, threshold, suppression, minimum_count=3):
+    """post: [T, K] posteriors. Returns [(frame, class, confidence)]."""
+    fg = np.array([not is_background(l) for l in labels])
+    sm = smooth(post, window)
+    out, last, last_t = [], None, None
+    for t in range(len(post)):
+        if min(t + 1, window) < minimum_count:
+            continue
+        scores = np.where(fg, sm[t], -1.0)
+        c = int(np.argmax(scores))
+        if scores[c] < threshold:
+            continue
+        if c == last and t - last_t < suppression:
+            continue
+        out.append((t, c, float(sm[t, c])))
+        last, last_t = c, t
+    return out
+
+
+def clip_decision(post, labels, window, threshold):
+    """Returns (class index, scores per class) by the summary rule above."""
+    sm = smooth(post, window)
+    score = sm.max(axis=0)
+    fg = [i for i, l in enumerate(labels) if not is_background(l)]
+    bg = [i for i, l in enumerate(labels) if is_background(l) and l != "_silence_"]
+    for group in (fg, bg):
+        best = max(group, key=lambda i: score[i], default=None)
+        if best is not None and score[best] >= threshold:
+            return best, score
+    if "_silence_" in labels:
+        return labels.index("_silence_"), score
+    return max((i for i, l in enumerate(labels) if is_background(l)), key=lambda i: score[i]), score

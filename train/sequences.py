@@ -1,0 +1,118 @@
+"""Training sequences for a streaming classifier.
+
+A model that only ever sees isolated 1-s clips from a zero state collapses when it runs over
+endless audio with carried state (kws_streaming issue #819). So every training example here is
+a stream of several seconds in which keywords, unknown words and pauses follow each other over
+one continuous background, with a target per frame:
+
+  * background frames                          -> _silence_
+  * an unknown word, from its onset to TAIL     -> _unknown_
+  * a keyword: the first half of the word is not scored (nobody can tell "six" from "sit"
+    half-way), from mid-word until TAIL frames after its end -> the keyword
+
+Words are cut from the cached clip features around their speech span and mixed into the
+background in the mel-power domain: log(exp(word) + exp(noise + 2 ln g)), which is what the
+filter bank of the summed signals gives for uncorrelated sources.
+"""
+import math
+
+import numpy as np
+import torch
+
+IGNORE = -100
+TAIL = 25            # frames after a keyword's end that still carry its label
+UNKNOWN_TAIL = 10
+MARGIN = 6           # frames of context kept around a word's speech span
+FLOOR = math.log(np.finfo(np.float32).eps)
+
+
+class SequenceBuilder:
+    def __init__(self, cache, noise, labels, seq_frames, rng, p_keyword=0.5, p_unknown=0.35,
+                 snr_db=(0.0, 30.0), p_clean=0.15, specaugment=True):
+        self.cache = cache
+        self.noise = noise
+        self.seq_frames = seq_frames
+        self.rng = rng
+        self.silence = labels.index("_silence_")
+        self.unknown = labels.index("_unknown_")
+        self.specaugment = specaugment
+        self.p_keyword, self.p_unknown = p_keyword, p_unknown
+        self.snr_db, self.p_clean = snr_db, p_clean
+        lab = cache["labels"].numpy()
+        self.keyword_items = np.nonzero((lab != self.unknown) & (lab != self.silence))[0]
+        self.unknown_items = np.nonzero(lab == self.unknown)[0]
+        # Keywords are drawn uniformly per class, not per clip.
+        self.by_class = {int(c): np.nonzero(lab == c)[0] for c in np.unique(lab[self.keyword_items])}
+
+    def _background(self, n):
+        if self.rng.random() < self.p_clean:
+            return torch.full((n, self.cache["feats"][0].shape[1]), FLOOR), -120.0
+        src = self.noise[self.rng.integers(len(self.noise))].float()
+        if len(src) < n:
+            src = src.repeat(n // len(src) + 1, 1)
+        start = self.rng.integers(0, len(src) - n + 1)
+        return src[start: start + n].clone(), 0.0
+
+    def _pick_word(self):
+        r = self.rng.random()
+        if r < self.p_keyword:
+            classes = list(self.by_class)
+            items = self.by_class[classes[self.rng.integers(len(classes))]]
+        elif r < self.p_keyword + self.p_unknown and len(self.unknown_items):
+            items = self.unknown_items
+        else:
+            return None
+        return int(items[self.rng.integers(len(items))])
+
+    def one(self):
+        n = self.seq_frames
+        feats, noise_level_db = self._background(n)
+        target = torch.full((n,), self.silence, dtype=torch.long)
+        words = []
+        t = int(self.rng.integers(0, 80))
+        while t < n - 20:
+            item = self._pick_word()
+            if item is None:                       # a long pause
+                t += int(self.rng.integers(30, 150))
+                continue
+            f = self.cache["feats"][item].float()
+            s, e = (int(v) for v in self.cache["spans"][item])
+            a, b = max(0, s - MARGIN), min(len(f), e + MARGIN)
+            seg = f[a:b]
+            if t + len(seg) > n:
+                break
+            words.append((t, seg, item, t + (s - a), t + (e - a)))
+            t += len(seg) + int(self.rng.integers(5, 100))
+        # One background level per sequence, relative to the loudest word in it.
+        speech_db = max((float(self.cache["levels"][w[2]]) for w in words), default=-30.0)
+        if noise_level_db == 0.0:
+            snr = self.rng.uniform(*self.snr_db)
+            feats += 2.0 * math.log(10.0) * (speech_db - snr) / 20.0
+        for t0, seg, item, s, e in words:
+            feats[t0: t0 + len(seg)] = torch.logaddexp(feats[t0: t0 + len(seg)], seg)
+            label = int(self.cache["labels"][item])
+            if label == self.unknown:
+                target[s: min(n, e + UNKNOWN_TAIL)] = self.unknown
+            else:
+                mid = s + (e - s + 1) // 2
+                target[s:mid] = IGNORE
+                target[mid: min(n, e + TAIL)] = label
+        if self.specaugment:
+            self._spec_augment(feats)
+        return feats, target
+
+    def _spec_augment(self, feats):
+        n, m = feats.shape
+        fill = feats.mean()
+        for _ in range(2):
+            w = int(self.rng.integers(0, 8))
+            f0 = int(self.rng.integers(0, m - w + 1))
+            feats[:, f0: f0 + w] = fill
+        for _ in range(max(1, n // 300)):
+            w = int(self.rng.integers(0, 15))
+            t0 = int(self.rng.integers(0, n - w + 1))
+            feats[t0: t0 + w] = fill
+
+    def batch(self, size):
+        xs, ys = zip(*(self.one() for _ in range(size)))
+        return torch.stack(xs), torch.stack(ys)

@@ -1,0 +1,227 @@
+#!/usr/bin/python3
+"""Trains the streaming Mega keyword classifier on a Speech Commands v2 style folder.
+
+    /usr/bin/python3 train/train.py --corpus data/corpus --out models/default.safetensors
+
+Works unchanged on the real Google Speech Commands v2 folder (--corpus path/to/speech_commands_v0.02).
+Features are cached per split under --cache (several augmented renderings per training clip),
+training examples are multi-second streams with per-frame targets (sequences.py), and the EMA
+and attention state is carried from one batch to the next (truncated back-propagation through
+time), so the model learns to be right in the middle of an endless stream, not only from a
+zero state. The best checkpoint by validation clip accuracy is written as a model file.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from corpus_index import DEFAULT_LABELS, CorpusIndex  # noqa: E402
+from decision import clip_decision  # noqa: E402
+from feature_cache import build_clip_cache, build_noise_cache, load_or_build  # noqa: E402
+from mega_ref import (FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,  # noqa: E402
+                      count_params, macs_per_frame, save_model)
+from sequences import IGNORE, SequenceBuilder  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--corpus", default="data/corpus")
+    p.add_argument("--labels", default=",".join(DEFAULT_LABELS),
+                   help="comma-separated labels; must include _silence_ and _unknown_")
+    p.add_argument("--out", default="models/default.safetensors")
+    p.add_argument("--log", help="JSON training log (default: next to --out)")
+    p.add_argument("--cache", default="data/cache")
+    p.add_argument("--versions", type=int, default=4, help="augmented renderings per training clip")
+    p.add_argument("--train-splits", default="train", help="e.g. train,validation to train on all speakers")
+    p.add_argument("--exclude", default="", help="comma-separated substrings: training clips whose "
+                   "speaker id contains one are left out (leave-one-engine-out studies)")
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--minutes", type=float, default=0, help="stop after this much training time")
+    p.add_argument("--batch", type=int, default=24)
+    p.add_argument("--seq-frames", type=int, default=600)
+    p.add_argument("--carry-steps", type=int, default=4, help="batches a stream's state is carried over")
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--label-smoothing", type=float, default=0.05)
+    p.add_argument("--eval-every", type=int, default=250)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    n = NetworkConfig()
+    for name in ("d_model", "z_dim", "h_dim", "ffn_dim", "n_dim", "n_layers", "window"):
+        p.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(n, name))
+    for name in ("attention", "rel_pos_bias", "norm", "window_mode", "activation"):
+        p.add_argument("--" + name.replace("_", "-"), default=getattr(n, name))
+    p.add_argument("--n-mels", type=int, default=FrontendConfig().n_mels)
+    p.add_argument("--smoothing-frames", type=int, default=50, help="clip rule window (frames)")
+    p.add_argument("--clip-threshold", type=float, default=0.5)
+    return p.parse_args(argv)
+
+
+def make_config(args, labels):
+    net = NetworkConfig(d_model=args.d_model, z_dim=args.z_dim, h_dim=args.h_dim, ffn_dim=args.ffn_dim,
+                        n_dim=args.n_dim, n_layers=args.n_layers, window=args.window,
+                        attention=args.attention, rel_pos_bias=args.rel_pos_bias, norm=args.norm,
+                        window_mode=args.window_mode, activation=args.activation)
+    return MegaConfig(labels=labels, frontend=FrontendConfig(n_mels=args.n_mels), network=net)
+
+
+def merge_caches(caches):
+    out = {"feats": [], "spans": [], "levels": [], "labels": [], "rels": []}
+    for c in caches:
+        for k in out:
+            out[k] = out[k] + (list(c[k]) if k in ("feats", "rels") else [c[k]])
+    for k in ("spans", "levels", "labels"):
+        out[k] = torch.cat(out[k])
+    return out
+
+
+def drop_speakers(cache, patterns):
+    if not patterns:
+        return cache
+    per_clip = len(cache["feats"]) // max(1, len(cache["rels"]))
+    keep = [i for i in range(len(cache["feats"]))
+            if not any(p in os.path.basename(cache["rels"][i // per_clip]) for p in patterns)]
+    idx = torch.tensor(keep)
+    return {"feats": [cache["feats"][i] for i in keep], "spans": cache["spans"][idx],
+            "levels": cache["levels"][idx], "labels": cache["labels"][idx],
+            "rels": [cache["rels"][i // per_clip] for i in keep[::per_clip]]}
+
+
+@torch.no_grad()
+def clip_accuracy(model, cache, labels, window, threshold, device, batch=256):
+    """Each clip from a zero state, decided by the element's end-of-stream summary rule."""
+    model.eval()
+    correct = 0
+    n = len(cache["feats"])
+    for i in range(0, n, batch):
+        feats = torch.stack([f.float() for f in cache["feats"][i:i + batch]]).to(device)
+        post = torch.softmax(model(feats), dim=-1).cpu().numpy()
+        for j, p in enumerate(post):
+            pred, _ = clip_decision(p, labels, window, threshold)
+            correct += int(pred == int(cache["labels"][i + j]))
+    model.train()
+    return correct / max(1, n)
+
+
+@torch.no_grad()
+def frame_accuracy(model, batches, device):
+    model.eval()
+    good = total = 0
+    for x, y in batches:
+        pred = model(x.to(device)).argmax(-1).cpu()
+        mask = y != IGNORE
+        good += int((pred[mask] == y[mask]).sum())
+        total += int(mask.sum())
+    model.train()
+    return good / max(1, total)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    labels = args.labels.split(",")
+    config = make_config(args, labels)
+    os.makedirs(args.cache, exist_ok=True)
+    index = CorpusIndex(args.corpus, labels)
+    print(json.dumps(index.summary()), flush=True)
+    fe = config.frontend
+
+    def cache_for(split, versions):
+        tag = f"{split}-v{versions}-m{fe.n_mels}-s{args.seed}"
+        return load_or_build(os.path.join(args.cache, tag + ".pt"),
+                             lambda: build_clip_cache(index, split, fe, versions, args.seed, args.jobs))
+
+    train = merge_caches([cache_for(s, args.versions) for s in args.train_splits.split(",")])
+    train = drop_speakers(train, [p for p in args.exclude.split(",") if p])
+    val_clips = cache_for("validation", 0)
+    noise = load_or_build(os.path.join(args.cache, f"noise-m{fe.n_mels}.pt"),
+                          lambda: build_noise_cache(index, fe))
+    print(f"train: {len(train['feats'])} renderings, validation: {len(val_clips['feats'])} clips, "
+          f"noise files: {len(noise)}", flush=True)
+
+    rng = np.random.default_rng(args.seed)
+    builder = SequenceBuilder(train, noise, labels, args.seq_frames, rng)
+    val_builder = SequenceBuilder(merge_caches([cache_for("validation", 1)]), noise, labels,
+                                  args.seq_frames, np.random.default_rng(1234), specaugment=False)
+    val_batches = [val_builder.batch(args.batch) for _ in range(4)]
+
+    model = MegaClassifier(config)
+    # Per-bin normalisation from what the model will actually see (words over backgrounds).
+    sample = torch.cat([builder.batch(8)[0].reshape(-1, fe.n_mels) for _ in range(8)])
+    model.frontend.mean.copy_(sample.mean(0))
+    model.frontend.std.copy_(sample.std(0).clamp_min(1e-3))
+    model.to(args.device).train()
+    params = count_params(model)
+    macs = macs_per_frame(config)
+    print(f"model: {params} parameters, {macs * 100 / 1e6:.1f} M MAC per second of audio", flush=True)
+
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    warmup = max(1, min(200, args.steps // 10))
+
+    def lr_at(step):
+        if step < warmup:
+            return args.lr * (step + 1) / warmup
+        return args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, args.steps - warmup))))
+
+    log = {"config": config.to_dict(), "args": vars(args), "params": params, "macs_per_frame": macs,
+           "curve": []}
+    best, best_state = -1.0, None
+    state = None
+    t0 = time.time()
+    losses = []
+    for step in range(args.steps):
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step)
+        x, y = builder.batch(args.batch)
+        x, y = x.to(args.device), y.to(args.device)
+        if step % args.carry_steps == 0:
+            state = None
+        logits, state = model(x, state, return_state=True)
+        state = state.detach()
+        loss = F.cross_entropy(logits.reshape(-1, len(labels)), y.reshape(-1), ignore_index=IGNORE,
+                               label_smoothing=args.label_smoothing)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        losses.append(float(loss))
+        last = step == args.steps - 1 or (args.minutes and time.time() - t0 > args.minutes * 60)
+        if (step + 1) % args.eval_every == 0 or last:
+            acc = clip_accuracy(model, val_clips, labels, args.smoothing_frames, args.clip_threshold, args.device)
+            facc = frame_accuracy(model, val_batches, args.device)
+            entry = {"step": step + 1, "minutes": (time.time() - t0) / 60, "loss": float(np.mean(losses)),
+                     "val_clip_accuracy": acc, "val_frame_accuracy": facc, "lr": lr_at(step)}
+            log["curve"].append(entry)
+            print(json.dumps(entry), flush=True)
+            losses = []
+            if acc > best:
+                best = acc
+                best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        if last:
+            break
+
+    model.load_state_dict(best_state)
+    model.cpu().eval()
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    description = (f"gst-mega keyword model trained on {os.path.abspath(args.corpus)}; "
+                   f"{params} parameters; best validation clip accuracy {best:.4f}")
+    save_model(model, args.out, description)
+    log["best_val_clip_accuracy"] = best
+    log["train_minutes"] = (time.time() - t0) / 60
+    with open(args.log or os.path.splitext(args.out)[0] + ".train.json", "w") as f:
+        json.dump(log, f, indent=1)
+    print(f"wrote {args.out} (best validation clip accuracy {best:.4f})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
