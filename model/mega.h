@@ -12,6 +12,10 @@
  * (frame_shift samples apart) yields one row of logits over the model's labels.
  * Errors are reported through GError in the MEGA_ERROR domain; messages name the file and
  * the exact problem.
+ *
+ * Matrix products go through OpenBLAS; its thread count is left to the environment
+ * (OPENBLAS_NUM_THREADS). While the network runs, the calling thread's SSE mode is set to
+ * flush denormals to zero and restored afterwards (also around every MegaLogitsFunc call).
  */
 #ifndef MEGA_H
 #define MEGA_H
@@ -49,10 +53,14 @@ typedef struct {
   const char *norm;          /* "layernorm" | "scalenorm" | "rmsnorm" | "batchnorm" */
   gboolean prenorm;
   const char *window_mode;   /* "chunk" | "sliding" */
-  size_t n_params;           /* number of weights */
+  size_t n_params;           /* number of trainable weights (the feature statistics and the
+                              * batchnorm running statistics are not counted) */
 } MegaInfo;
 
-/* Loads and strictly validates a model file. NULL and *error set on any problem. */
+/* Loads and strictly validates a model file (model/FORMAT.md): container, metadata, config
+ * ranges, exactly the required tensors with their shapes, finite values, std > 0. NULL and
+ * *error set on any problem, with a message "<path>: <problem>" and code MEGA_ERROR_IO
+ * (missing, unreadable, truncated), MEGA_ERROR_VERSION (format_version) or MEGA_ERROR_FORMAT. */
 MegaModel *mega_model_load (const char *path, GError **error);
 void mega_model_free (MegaModel *model);
 const MegaInfo *mega_model_info (const MegaModel *model);
@@ -69,7 +77,8 @@ void mega_stream_free (MegaStream *stream);
 void mega_stream_reset (MegaStream *stream);
 
 /* Pushes n samples (any n, including 0 and 1). Frames that arrive together are batched into
- * matrix products; on_logits may be called several times. Non-finite samples are the caller's
+ * matrix products (up to 64 frames per call of on_logits; more are split, with the same
+ * result); on_logits may be called several times, or not at all, and may be NULL. Non-finite samples are the caller's
  * job to sanitise (the element replaces them with 0). */
 void mega_stream_push_audio (MegaStream *stream, const float *samples, size_t n,
     MegaLogitsFunc on_logits, void *user_data);
@@ -84,7 +93,9 @@ uint64_t mega_stream_frames (const MegaStream *stream);
 
 /* Offline: a whole signal (or feature matrix) at once. Returns a newly allocated
  * n_frames x n_labels logit matrix (g_free it) and sets *n_frames; NULL with *error on failure
- * (e.g. out of memory). Equal to streaming the same input in any split (max abs diff <= 1e-4). */
+ * (e.g. out of memory). Equal to streaming the same input in any split (max abs diff <= 1e-4):
+ * it runs the streaming code over blocks of 512 frames, so memory does not grow with the
+ * length. Input too short for one frame gives *n_frames = 0 and a non-NULL empty matrix. */
 float *mega_model_forward_audio (const MegaModel *model, const float *samples, size_t n,
     size_t *n_frames, GError **error);
 float *mega_model_forward_features (const MegaModel *model, const float *features,

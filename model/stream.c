@@ -1,0 +1,108 @@
+/* MegaStream: one audio stream's front-end and network state. Everything is allocated in
+ * mega_stream_new; pushing never allocates. Input larger than the work buffers is processed
+ * in blocks of STREAM_MAX_FRAMES frames, which gives the same result (the state carries). */
+#include "mega_internal.h"
+
+/* Frames batched into one matrix product. A 10 ms hop gives one frame per buffer of 10 ms,
+ * so 64 covers buffers up to 0.64 s in one pass; larger ones are split. */
+#define STREAM_MAX_FRAMES 64
+
+struct MegaStream {
+  const MegaModel *model;
+  MegaFbankState *fbank;
+  MegaRunState *run;
+  float *features;   /* [STREAM_MAX_FRAMES x M] raw log-mel */
+};
+
+MegaStream *
+mega_stream_new (const MegaModel *model, GError **error)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  MegaStream *s = g_new0 (MegaStream, 1);
+  s->model = model;
+  s->fbank = mega_fbank_state_new (model->fbank);
+  s->run = mega_run_state_new (model, STREAM_MAX_FRAMES);
+  s->features = g_try_new (float, (size_t) STREAM_MAX_FRAMES * model->cfg.fbank.n_mels);
+  if (s->fbank == NULL || s->run == NULL || s->features == NULL) {
+    g_set_error (error, MEGA_ERROR, MEGA_ERROR_INVALID, "%s: out of memory for a stream",
+        model->path);
+    mega_stream_free (s);
+    return NULL;
+  }
+  return s;
+}
+
+void
+mega_stream_free (MegaStream *s)
+{
+  if (s == NULL)
+    return;
+  if (s->fbank)
+    mega_fbank_state_free (s->fbank);
+  mega_run_state_free (s->run);
+  g_free (s->features);
+  g_free (s);
+}
+
+void
+mega_stream_reset (MegaStream *s)
+{
+  g_return_if_fail (s != NULL);
+  mega_fbank_state_reset (s->fbank);
+  mega_run_state_reset (s->model, s->run);
+}
+
+/* Runs n frames and hands their logits to the caller; the float mode is the caller's again
+ * while on_logits runs. */
+static void
+run_block (MegaStream *s, const float *features, size_t n, MegaLogitsFunc on_logits,
+    void *user_data)
+{
+  uint64_t first = s->run->frame;
+  MegaFpGuard g;
+  mega_fp_enter (&g);
+  mega_network_forward (s->model, s->run, features, n);
+  mega_fp_leave (&g);
+  if (on_logits != NULL)
+    on_logits (s->run->logits, n, first, user_data);
+}
+
+void
+mega_stream_push_audio (MegaStream *s, const float *samples, size_t n, MegaLogitsFunc on_logits,
+    void *user_data)
+{
+  g_return_if_fail (s != NULL && (samples != NULL || n == 0));
+  while (n > 0) {
+    size_t consumed = 0;
+    size_t frames = mega_fbank_push (s->model->fbank, s->fbank, samples, n, &consumed,
+        s->features, STREAM_MAX_FRAMES);
+    g_assert (consumed <= n);
+    samples += consumed;
+    n -= consumed;
+    if (frames > 0)
+      run_block (s, s->features, frames, on_logits, user_data);
+    else if (consumed == 0)
+      break;  /* the front end took nothing and made nothing: do not spin */
+  }
+}
+
+void
+mega_stream_push_features (MegaStream *s, const float *features, size_t n_frames,
+    MegaLogitsFunc on_logits, void *user_data)
+{
+  g_return_if_fail (s != NULL && (features != NULL || n_frames == 0));
+  size_t M = (size_t) s->model->cfg.fbank.n_mels;
+  while (n_frames > 0) {
+    size_t n = MIN (n_frames, (size_t) STREAM_MAX_FRAMES);
+    run_block (s, features, n, on_logits, user_data);
+    features += n * M;
+    n_frames -= n;
+  }
+}
+
+uint64_t
+mega_stream_frames (const MegaStream *s)
+{
+  g_return_val_if_fail (s != NULL, 0);
+  return s->run->frame;
+}

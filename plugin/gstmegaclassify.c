@@ -1,0 +1,863 @@
+/* megaclassify: a pass-through GstAudioFilter that classifies the audio flowing through it
+ * with a streaming Mega model (model/mega.h) and reports keyword detections. */
+
+/**
+ * SECTION:element-megaclassify
+ * @title: megaclassify
+ * @short_description: streaming keyword spotting / audio classification with a Mega network
+ *
+ * megaclassify analyses raw audio in place and lets it through untouched (bit-identical, no
+ * copy). Any rate and channel count is accepted: internally the channels are averaged to mono,
+ * non-finite samples (NaN, Inf) are replaced by 0 and the audio is resampled to the model's
+ * rate. The model runs one frame every frame-shift (10 ms for the shipped model) and gives
+ * per-frame posteriors (softmax of the logits).
+ *
+ * ## Detection rule
+ *
+ * The posteriors are averaged over the last #GstMegaClassify:smoothing of frames (the
+ * "window"). On each frame, the non-background label with the highest mean is a detection when
+ * its mean is at least #GstMegaClassify:threshold, the window holds at least
+ * min(#GstMegaClassify:minimum-count, window) frames, and the label differs from the last
+ * detected one or #GstMegaClassify:suppression has passed since that detection. Labels whose
+ * name starts with '_' (`_silence_`, `_unknown_`) are background and never detected.
+ *
+ * ## Time fields
+ *
+ * All times are guint64 nanoseconds. Frame f (counted from the last reset) covers model samples
+ * [f * shift, f * shift + frame_length). Times are the PTS of the first buffer after the last
+ * reset plus a sample counter at the model rate (no drift). `stream-time` and `running-time` are
+ * `timestamp` converted with the current TIME segment; a result whose time lies outside the
+ * segment is not reported. A reset happens on the first buffer, on a DISCONT buffer, on
+ * FLUSH_STOP and on a caps change: the model state, the resampler and the smoothing window
+ * restart, as for a new stream.
+ *
+ * ## Detections: message, event and meta
+ *
+ * Each detection is one #GstStructure named `megaclassify`:
+ *
+ * * `label` (string): the detected label.
+ * * `class-index` (int): its index in #GstMegaClassify:labels.
+ * * `confidence` (double, 0..1): its mean posterior over the window.
+ * * `timestamp` (guint64): end of the frame on which the decision was made (buffer time).
+ * * `stream-time`, `running-time` (guint64): `timestamp` in stream and running time.
+ * * `duration` (guint64): length of the audio the window covered; the window is
+ *   [`timestamp` - `duration`, `timestamp`).
+ * * `start`, `end` (guint64, buffer time like `timestamp`): estimated span of the keyword: the
+ *   start of the first and the end of the last window frame where the label's own posterior
+ *   reached half the threshold.
+ *
+ * It is delivered three ways:
+ *
+ * 1. as an element message (when #GstMegaClassify:post-messages is TRUE), posted as soon as
+ *    it is computed;
+ * 2. as a serialized %GST_EVENT_CUSTOM_DOWNSTREAM event with the same structure (when
+ *    #GstMegaClassify:emit-events is TRUE), pushed right after the buffer in which the
+ *    detection happened, i.e. before the next buffer, GAP, SEGMENT, CAPS or EOS;
+ * 3. as a #GstCustomMeta registered as `MegaClassifyMeta` (no tags, so audioconvert and
+ *    audioresample keep it) on the buffer in which the detection happened, its structure holding
+ *    the same fields (when #GstMegaClassify:attach-meta is TRUE; buffers are then made writable
+ *    by a shallow copy). A buffer holds one meta per detection: iterate with
+ *    gst_buffer_iterate_meta() and gst_custom_meta_has_name(). Detections made while draining
+ *    at EOS or during a GAP event have no buffer and carry no meta.
+ *
+ * ## Posteriors: `megaclassify-posteriors`
+ *
+ * With #GstMegaClassify:interval > 0, an element message is posted on the first frame whose end
+ * passes each multiple of the interval (counted from the last reset). Fields:
+ *
+ * * `timestamp`, `stream-time`, `running-time`, `duration` (guint64): as for a detection.
+ * * `labels` (#GstValueArray of strings): the #GstMegaClassify:top-k labels of the window mean,
+ *   best first (background labels included).
+ * * `scores` (#GstValueArray of doubles): their mean posteriors.
+ * * `label` (string), `class-index` (int), `confidence` (double): the best of them.
+ *
+ * ## Summary at EOS: `megaclassify-summary`
+ *
+ * Before EOS goes downstream the element drains its resampler and posts one element message
+ * with the clip-level result: the mean of the per-frame posteriors over every frame since the
+ * element started or the last FLUSH_STOP (resets inside the stream do not clear it); the clip's
+ * class is the argmax of that mean over all labels, background included. These are exactly the
+ * frames mega_model_forward_audio() gives for the same audio (no padding), except that audio
+ * shorter than one frame is zero-padded to one frame. Fields:
+ *
+ * * `labels`, `scores`, `label`, `class-index`, `confidence`: as in the posteriors message.
+ * * `frames` (guint64): number of frames averaged.
+ * * `timestamp` (guint64): buffer time of the first sample analysed.
+ * * `duration` (guint64): duration of the audio analysed.
+ *
+ * No message is ever posted from an empty window, and no field is ever NaN.
+ *
+ * ## Example pipelines
+ * |[
+ * gst-launch-1.0 -m filesrc location=speech.wav ! decodebin ! audioconvert ! megaclassify ! fakesink
+ * gst-launch-1.0 -m autoaudiosrc ! queue ! megaclassify threshold=0.7 ! autoaudiosink
+ * gst-launch-1.0 -m filesrc location=clip.wav ! decodebin ! megaclassify interval=100000000 top-k=5 ! fakesink
+ * ]|
+ * The model defaults to the installed default model; the environment variable
+ * `MEGA_MODEL_PATH` overrides that default.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmegaclassify.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "detector.h"
+#include "mega.h"
+#include "megaclassify-defaults.h"
+#include "monoinput.h"
+#include "results.h"
+
+GST_DEBUG_CATEGORY_STATIC (mega_classify_debug);
+#define GST_CAT_DEFAULT mega_classify_debug
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_LABELS,
+  PROP_THRESHOLD,
+  PROP_SMOOTHING,
+  PROP_SUPPRESSION,
+  PROP_MINIMUM_COUNT,
+  PROP_INTERVAL,
+  PROP_TOP_K,
+  PROP_POST_MESSAGES,
+  PROP_EMIT_EVENTS,
+  PROP_ATTACH_META,
+};
+
+/* Properties the streaming thread reads; copied under the object lock once per buffer. */
+typedef struct {
+  gdouble threshold;
+  guint64 smoothing, suppression, interval;
+  guint minimum_count, top_k;
+  gboolean post_messages, emit_events, attach_meta;
+} Settings;
+
+struct _GstMegaClassify {
+  GstAudioFilter parent;
+
+  /* Under the object lock. */
+  gchar *model_path;
+  Settings props;
+  MegaModel *model;          /* replaced only in NULL/READY */
+  gchar *loaded_path;
+
+  /* Streaming thread only (and start/stop while no data flows). */
+  Settings snap;
+  MegaStream *stream;
+  MegaDetector *detector;
+  MegaMonoInput *input;
+  GstAudioInfo input_info;
+  int rate, shift, frame_length, n_labels;
+  const char *const *labels;
+  float *posteriors;         /* one row */
+  gboolean started;          /* base_pts is set (false until the first buffer after a reset) */
+  GstClockTime base_pts;
+  guint64 interval_k, interval_used;
+  guint64 last_end_sample;   /* end of the newest frame, model samples since reset */
+  double *summary_sum;
+  guint64 summary_frames, summary_samples;
+  GstClockTime summary_ts;
+  guint64 nonfinite_samples, nonfinite_rows;
+  GQueue pending_events;     /* detection events waiting for the next serialized item */
+  GstBuffer *current;        /* the buffer being analysed, for meta */
+};
+
+#define CAPS_STR "audio/x-raw, format = (string) { F32LE, S16LE, S32LE, F64LE }, " \
+  "layout = (string) interleaved, rate = (int) [ 1, MAX ], channels = (int) [ 1, MAX ]"
+
+G_DEFINE_TYPE (GstMegaClassify, gst_mega_classify, GST_TYPE_AUDIO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (megaclassify, "megaclassify", GST_RANK_NONE,
+    GST_TYPE_MEGA_CLASSIFY, mega_result_register_meta ());
+
+/* ---- model ---- */
+
+static gchar *
+default_model_path (void)
+{
+  const gchar *env = g_getenv ("MEGA_MODEL_PATH");
+  if (env && *env)
+    return g_strdup (env);
+  /* Uninstalled use: the checkout's model when nothing is installed. */
+  if (!g_file_test (MEGA_DEFAULT_MODEL, G_FILE_TEST_EXISTS)
+      && g_file_test (MEGA_SOURCE_MODEL, G_FILE_TEST_EXISTS))
+    return g_strdup (MEGA_SOURCE_MODEL);
+  return g_strdup (MEGA_DEFAULT_MODEL);
+}
+
+/* Makes self->model match self->model_path. Call with the object lock held. */
+static gboolean
+ensure_model_locked (GstMegaClassify *self, GError **error)
+{
+  if (self->model && g_strcmp0 (self->loaded_path, self->model_path) == 0)
+    return TRUE;
+  g_clear_pointer (&self->model, mega_model_free);
+  g_clear_pointer (&self->loaded_path, g_free);
+  if (!self->model_path || !*self->model_path) {
+    g_set_error (error, MEGA_ERROR, MEGA_ERROR_INVALID, "no model file set (property 'model')");
+    return FALSE;
+  }
+  self->model = mega_model_load (self->model_path, error);
+  if (!self->model)
+    return FALSE;
+  self->loaded_path = g_strdup (self->model_path);
+  return TRUE;
+}
+
+/* ---- streaming state ---- */
+
+static guint64
+frames_for (GstMegaClassify *self, guint64 ns)
+{
+  return gst_util_uint64_scale_round (ns, self->rate, (guint64) self->shift * GST_SECOND);
+}
+
+static GstClockTime
+sample_time (GstMegaClassify *self, guint64 sample)
+{
+  return self->base_pts + gst_util_uint64_scale_int (sample, GST_SECOND, self->rate);
+}
+
+static void
+take_snapshot (GstMegaClassify *self)
+{
+  GST_OBJECT_LOCK (self);
+  self->snap = self->props;
+  GST_OBJECT_UNLOCK (self);
+  mega_detector_configure (self->detector, (guint) MAX (frames_for (self, self->snap.smoothing), 1),
+      self->snap.minimum_count, frames_for (self, self->snap.suppression), self->snap.threshold);
+  if (self->snap.interval != self->interval_used) {
+    /* A new interval counts from the present, not from the last reset. */
+    self->interval_used = self->snap.interval;
+    if (self->snap.interval)
+      self->interval_k = gst_util_uint64_scale_int (self->last_end_sample, GST_SECOND,
+          self->rate) / self->snap.interval;
+  }
+}
+
+static void
+drop_pending_events (GstMegaClassify *self)
+{
+  GstEvent *ev;
+  while ((ev = g_queue_pop_head (&self->pending_events)))
+    gst_event_unref (ev);
+}
+
+static void
+push_pending_events (GstMegaClassify *self)
+{
+  GstEvent *ev;
+  while ((ev = g_queue_pop_head (&self->pending_events)))
+    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self), ev);
+}
+
+/* Back to the state of a fresh stream; the next buffer's PTS becomes the time base. */
+static void
+reset_stream (GstMegaClassify *self)
+{
+  if (self->stream)
+    mega_stream_reset (self->stream);
+  if (self->detector)
+    mega_detector_reset (self->detector);
+  if (self->input)
+    mega_mono_input_reset (self->input);
+  self->started = FALSE;
+  self->interval_k = 0;
+  self->last_end_sample = 0;
+}
+
+static void
+reset_summary (GstMegaClassify *self)
+{
+  if (self->summary_sum)
+    memset (self->summary_sum, 0, sizeof (double) * self->n_labels);
+  self->summary_frames = self->summary_samples = 0;
+  self->summary_ts = GST_CLOCK_TIME_NONE;
+}
+
+static void
+begin_stream (GstMegaClassify *self, GstClockTime pts)
+{
+  GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
+  if (GST_CLOCK_TIME_IS_VALID (pts))
+    self->base_pts = pts;
+  else if (segment->format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID (segment->start))
+    self->base_pts = segment->start;
+  else
+    self->base_pts = 0;
+  if (!GST_CLOCK_TIME_IS_VALID (self->summary_ts))
+    self->summary_ts = self->base_pts;
+  self->started = TRUE;
+}
+
+/* Fills the time fields of a result ending at model sample `end` and spanning `span` samples.
+ * FALSE when it lies outside the segment, so it must not be reported. */
+static gboolean
+result_times (GstMegaClassify *self, guint64 end, guint64 span, MegaResultTimes *t)
+{
+  GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
+  t->timestamp = sample_time (self, end);
+  t->duration = gst_util_uint64_scale_int (span, GST_SECOND, self->rate);
+  if (segment->format != GST_FORMAT_TIME) {
+    t->stream_time = t->running_time = t->timestamp;
+    return TRUE;
+  }
+  t->running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME, t->timestamp);
+  t->stream_time = gst_segment_to_stream_time (segment, GST_FORMAT_TIME, t->timestamp);
+  return GST_CLOCK_TIME_IS_VALID (t->running_time) && GST_CLOCK_TIME_IS_VALID (t->stream_time);
+}
+
+static void
+post_structure (GstMegaClassify *self, GstStructure *s)
+{
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static void
+report_detection (GstMegaClassify *self, const MegaDetection *det)
+{
+  MegaResultTimes t;
+  guint64 end = det->frame * self->shift + self->frame_length;
+  guint64 span = (det->frame - det->window_first) * self->shift + self->frame_length;
+  if (!result_times (self, end, span, &t)) {
+    GST_DEBUG_OBJECT (self, "detection of %s outside the segment, not reported",
+        self->labels[det->label]);
+    return;
+  }
+  GstClockTime start = sample_time (self, det->start_frame * self->shift);
+  GstClockTime stop = sample_time (self, det->end_frame * self->shift + self->frame_length);
+  GstStructure *s = mega_result_detection (self->labels[det->label], det->label,
+      det->confidence, &t, start, stop);
+  GST_INFO_OBJECT (self, "detected %s (%.3f) at %" GST_TIME_FORMAT, self->labels[det->label],
+      det->confidence, GST_TIME_ARGS (t.timestamp));
+
+  if (self->snap.attach_meta && self->current) {
+    if (gst_buffer_is_writable (self->current))
+      mega_result_attach_meta (self->current, s);
+    else
+      GST_WARNING_OBJECT (self, "buffer not writable, detection meta dropped");
+  }
+  if (self->snap.emit_events)
+    g_queue_push_tail (&self->pending_events,
+        gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, gst_structure_copy (s)));
+  if (self->snap.post_messages)
+    post_structure (self, s);
+  else
+    gst_structure_free (s);
+}
+
+static void
+report_posteriors (GstMegaClassify *self, guint64 frame)
+{
+  guint fill = mega_detector_fill (self->detector);
+  MegaResultTimes t;
+  guint64 end = frame * self->shift + self->frame_length;
+  if (fill == 0 || !result_times (self, end, (guint64) (fill - 1) * self->shift + self->frame_length, &t))
+    return;
+  GstStructure *s = mega_result_top_k ("megaclassify-posteriors", self->labels,
+      mega_detector_mean (self->detector), self->n_labels, (int) self->snap.top_k);
+  gst_structure_set (s, "timestamp", G_TYPE_UINT64, t.timestamp,
+      "stream-time", G_TYPE_UINT64, t.stream_time,
+      "running-time", G_TYPE_UINT64, t.running_time,
+      "duration", G_TYPE_UINT64, t.duration, NULL);
+  post_structure (self, s);
+}
+
+static void
+handle_frame (GstMegaClassify *self, const float *logits, guint64 frame)
+{
+  float *p = self->posteriors;
+  memcpy (p, logits, sizeof (float) * self->n_labels);
+  mega_softmax_rows (p, 1, self->n_labels);
+  gboolean finite = TRUE;
+  for (int k = 0; k < self->n_labels; k++)
+    finite = finite && isfinite (p[k]);
+  if (!finite) {
+    /* Never let a broken row poison the window: count it as "no idea". */
+    for (int k = 0; k < self->n_labels; k++)
+      p[k] = 1.0f / self->n_labels;
+    self->nonfinite_rows++;
+    GST_WARNING_OBJECT (self, "non-finite model output on frame %" G_GUINT64_FORMAT, frame);
+  }
+  for (int k = 0; k < self->n_labels; k++)
+    self->summary_sum[k] += p[k];
+  self->summary_frames++;
+  self->last_end_sample = frame * self->shift + self->frame_length;
+
+  MegaDetection det;
+  if (mega_detector_push (self->detector, p, &det))
+    report_detection (self, &det);
+
+  if (self->snap.interval && self->snap.post_messages) {
+    guint64 k = gst_util_uint64_scale_int (self->last_end_sample, GST_SECOND, self->rate)
+        / self->snap.interval;
+    if (k > self->interval_k) {
+      self->interval_k = k;
+      report_posteriors (self, frame);
+    }
+  }
+}
+
+static void
+on_logits (const float *logits, size_t n_frames, uint64_t first_frame, void *user_data)
+{
+  GstMegaClassify *self = user_data;
+  for (size_t i = 0; i < n_frames; i++)
+    handle_frame (self, logits + i * self->n_labels, first_frame + i);
+}
+
+static void
+on_mono (const float *samples, gsize n, gpointer user_data)
+{
+  GstMegaClassify *self = user_data;
+  self->summary_samples += n;
+  mega_stream_push_audio (self->stream, samples, n, on_logits, self);
+}
+
+static void
+feed (GstMegaClassify *self, gconstpointer data, gsize n_frames)
+{
+  guint64 bad = mega_mono_input_push (self->input, data, n_frames, on_mono, self);
+  if (bad) {
+    self->nonfinite_samples += bad;
+    GST_DEBUG_OBJECT (self, "replaced %" G_GUINT64_FORMAT " non-finite samples by 0 (%"
+        G_GUINT64_FORMAT " so far)", bad, self->nonfinite_samples);
+  }
+}
+
+/* End of stream: everything still buffered goes through the model, then the summary. */
+static void
+finish_stream (GstMegaClassify *self)
+{
+  if (!self->input || !self->started)
+    return;
+  take_snapshot (self);
+  mega_mono_input_drain (self->input, on_mono, self);
+  if (self->summary_frames == 0 && self->summary_samples > 0
+      && mega_stream_frames (self->stream) == 0) {
+    /* A clip shorter than one frame still gets one (zero-padded) frame. */
+    guint64 missing = self->frame_length - MIN (self->summary_samples, (guint64) self->frame_length);
+    float *zeros = g_new0 (float, missing);
+    mega_stream_push_audio (self->stream, zeros, missing, on_logits, self);
+    g_free (zeros);
+  }
+  if (self->summary_frames > 0 && self->snap.post_messages) {
+    double *mean = g_new (double, self->n_labels);
+    for (int k = 0; k < self->n_labels; k++)
+      mean[k] = self->summary_sum[k] / self->summary_frames;
+    GstStructure *s = mega_result_top_k ("megaclassify-summary", self->labels, mean,
+        self->n_labels, (int) self->snap.top_k);
+    gst_structure_set (s, "frames", G_TYPE_UINT64, self->summary_frames,
+        "timestamp", G_TYPE_UINT64, self->summary_ts,
+        "duration", G_TYPE_UINT64,
+        gst_util_uint64_scale_int (self->summary_samples, GST_SECOND, self->rate), NULL);
+    g_free (mean);
+    post_structure (self, s);
+  }
+  self->started = FALSE;
+}
+
+/* ---- GstBaseTransform / GstAudioFilter vfuncs ---- */
+
+static gboolean
+gst_mega_classify_start (GstBaseTransform *trans)
+{
+  GstMegaClassify *self = GST_MEGA_CLASSIFY (trans);
+  GError *error = NULL;
+
+  GST_OBJECT_LOCK (self);
+  gboolean ok = ensure_model_locked (self, &error);
+  gchar *path = g_strdup (self->model_path);
+  GST_OBJECT_UNLOCK (self);
+  if (!ok) {
+    gboolean missing = error->domain == MEGA_ERROR && error->code == MEGA_ERROR_IO
+        && path && !g_file_test (path, G_FILE_TEST_EXISTS);
+    if (missing)
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("Could not load model: %s", error->message),
+          ("model file \"%s\"", path ? path : "(none)"));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Could not load model: %s", error->message),
+          ("model file \"%s\"", path ? path : "(none)"));
+    g_error_free (error);
+    g_free (path);
+    return FALSE;
+  }
+  g_free (path);
+
+  const MegaInfo *info = mega_model_info (self->model);
+  self->stream = mega_stream_new (self->model, &error);
+  if (!self->stream) {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Could not create model state: %s",
+            error->message), (NULL));
+    g_error_free (error);
+    return FALSE;
+  }
+  self->rate = info->sample_rate;
+  self->shift = info->frame_shift;
+  self->frame_length = info->frame_length;
+  self->n_labels = info->n_labels;
+  self->labels = info->labels;
+  gboolean *background = g_new (gboolean, self->n_labels);
+  for (int k = 0; k < self->n_labels; k++)
+    background[k] = self->labels[k][0] == '_';
+  guint max_window = (guint) gst_util_uint64_scale_ceil (MEGACLASSIFY_MAX_SMOOTHING, self->rate,
+      (guint64) self->shift * GST_SECOND) + 1;
+  self->detector = mega_detector_new (self->n_labels, background, max_window);
+  g_free (background);
+  self->posteriors = g_new (float, self->n_labels);
+  self->summary_sum = g_new0 (double, self->n_labels);
+  self->interval_used = 0;
+  self->nonfinite_samples = self->nonfinite_rows = 0;
+  reset_stream (self);
+  reset_summary (self);
+  GST_INFO_OBJECT (self, "model %s: %d labels, %d Hz, frame %d/%d samples", self->loaded_path,
+      self->n_labels, self->rate, self->frame_length, self->shift);
+  return TRUE;
+}
+
+static gboolean
+gst_mega_classify_stop (GstBaseTransform *trans)
+{
+  GstMegaClassify *self = GST_MEGA_CLASSIFY (trans);
+  drop_pending_events (self);
+  g_clear_pointer (&self->stream, mega_stream_free);
+  g_clear_pointer (&self->detector, mega_detector_free);
+  g_clear_pointer (&self->input, mega_mono_input_free);
+  g_clear_pointer (&self->posteriors, g_free);
+  g_clear_pointer (&self->summary_sum, g_free);
+  self->started = FALSE;
+  return TRUE;
+}
+
+static gboolean
+gst_mega_classify_setup (GstAudioFilter *filter, const GstAudioInfo *info)
+{
+  GstMegaClassify *self = GST_MEGA_CLASSIFY (filter);
+  if (!self->stream)
+    return FALSE;
+  if (self->input && gst_audio_info_is_equal (&self->input_info, info))
+    return TRUE;
+  GST_DEBUG_OBJECT (self, "input %s, %d Hz, %d channels -> model %d Hz mono",
+      GST_AUDIO_INFO_NAME (info), GST_AUDIO_INFO_RATE (info), GST_AUDIO_INFO_CHANNELS (info),
+      self->rate);
+  g_clear_pointer (&self->input, mega_mono_input_free);
+  self->input = mega_mono_input_new (info, self->rate);
+  self->input_info = *info;
+  reset_stream (self);
+  return TRUE;
+}
+
+static gboolean
+gst_mega_classify_sink_event (GstBaseTransform *trans, GstEvent *event)
+{
+  GstMegaClassify *self = GST_MEGA_CLASSIFY (trans);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_STOP:
+      drop_pending_events (self);
+      reset_stream (self);
+      reset_summary (self);
+      break;
+    case GST_EVENT_EOS:
+      push_pending_events (self);
+      finish_stream (self);
+      push_pending_events (self);
+      break;
+    case GST_EVENT_GAP:{
+      push_pending_events (self);
+      GstClockTime ts, duration;
+      gst_event_parse_gap (event, &ts, &duration);
+      if (self->input && GST_CLOCK_TIME_IS_VALID (duration)) {
+        take_snapshot (self);
+        if (!self->started)
+          begin_stream (self, ts);
+        feed (self, NULL, gst_util_uint64_scale_round (duration,
+                GST_AUDIO_INFO_RATE (&self->input_info), GST_SECOND));
+      }
+      break;
+    }
+    default:
+      if (GST_EVENT_IS_SERIALIZED (event))
+        push_pending_events (self);
+      break;
+  }
+  return GST_BASE_TRANSFORM_CLASS (gst_mega_classify_parent_class)->sink_event (trans, event);
+}
+
+static GstFlowReturn
+gst_mega_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
+{
+  GstMegaClassify *self = GST_MEGA_CLASSIFY (trans);
+
+  push_pending_events (self);
+  if (!self->input)
+    return GST_FLOW_NOT_NEGOTIATED;
+
+  take_snapshot (self);
+  if (GST_BUFFER_IS_DISCONT (buf) && self->started) {
+    GST_DEBUG_OBJECT (self, "discont at %" GST_TIME_FORMAT ": reset",
+        GST_TIME_ARGS (GST_BUFFER_PTS (buf)));
+    reset_stream (self);
+  }
+  if (!self->started)
+    begin_stream (self, GST_BUFFER_PTS (buf));
+
+  gsize n_frames = gst_buffer_get_size (buf) / GST_AUDIO_INFO_BPF (&self->input_info);
+  self->current = buf;
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
+    feed (self, NULL, n_frames);
+  } else {
+    GstMapInfo map;
+    if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
+      self->current = NULL;
+      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not map buffer"), (NULL));
+      return GST_FLOW_ERROR;
+    }
+    feed (self, map.data, n_frames);
+    gst_buffer_unmap (buf, &map);
+  }
+  self->current = NULL;
+  return GST_FLOW_OK;
+}
+
+/* ---- GObject ---- */
+
+static void
+gst_mega_classify_set_property (GObject *object, guint prop_id, const GValue *value,
+    GParamSpec *pspec)
+{
+  GstMegaClassify *self = GST_MEGA_CLASSIFY (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      if (GST_STATE (self) > GST_STATE_READY) {
+        GST_OBJECT_UNLOCK (self);
+        GST_WARNING_OBJECT (self, "model can only be changed in the NULL or READY state");
+        g_warning ("megaclassify: the model can only be changed in the NULL or READY state; "
+            "ignoring \"%s\"", g_value_get_string (value) ? g_value_get_string (value) : "(null)");
+        return;
+      }
+      g_free (self->model_path);
+      self->model_path = g_value_dup_string (value);
+      break;
+    case PROP_THRESHOLD:
+      self->props.threshold = g_value_get_double (value);
+      break;
+    case PROP_SMOOTHING:
+      self->props.smoothing = g_value_get_uint64 (value);
+      break;
+    case PROP_SUPPRESSION:
+      self->props.suppression = g_value_get_uint64 (value);
+      break;
+    case PROP_MINIMUM_COUNT:
+      self->props.minimum_count = g_value_get_uint (value);
+      break;
+    case PROP_INTERVAL:
+      self->props.interval = g_value_get_uint64 (value);
+      break;
+    case PROP_TOP_K:
+      self->props.top_k = g_value_get_uint (value);
+      break;
+    case PROP_POST_MESSAGES:
+      self->props.post_messages = g_value_get_boolean (value);
+      break;
+    case PROP_EMIT_EVENTS:
+      self->props.emit_events = g_value_get_boolean (value);
+      break;
+    case PROP_ATTACH_META:{
+      gboolean attach = g_value_get_boolean (value);
+      self->props.attach_meta = attach;
+      GST_OBJECT_UNLOCK (self);
+      /* Adding meta needs writable buffers, so pass-through must be off; this call takes the
+       * object lock itself. */
+      gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), !attach);
+      return;
+    }
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_mega_classify_get_property (GObject *object, guint prop_id, GValue *value,
+    GParamSpec *pspec)
+{
+  GstMegaClassify *self = GST_MEGA_CLASSIFY (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_value_set_string (value, self->model_path);
+      break;
+    case PROP_LABELS:{
+      GError *error = NULL;
+      GStrvBuilder *b = g_strv_builder_new ();
+      /* Loads the model on first use so labels can be read before the element runs. */
+      if (ensure_model_locked (self, &error)) {
+        const MegaInfo *info = mega_model_info (self->model);
+        for (int k = 0; k < info->n_labels; k++)
+          g_strv_builder_add (b, info->labels[k]);
+      } else {
+        GST_DEBUG_OBJECT (self, "no labels: %s", error->message);
+        g_error_free (error);
+      }
+      g_value_take_boxed (value, g_strv_builder_end (b));
+      g_strv_builder_unref (b);
+      break;
+    }
+    case PROP_THRESHOLD:
+      g_value_set_double (value, self->props.threshold);
+      break;
+    case PROP_SMOOTHING:
+      g_value_set_uint64 (value, self->props.smoothing);
+      break;
+    case PROP_SUPPRESSION:
+      g_value_set_uint64 (value, self->props.suppression);
+      break;
+    case PROP_MINIMUM_COUNT:
+      g_value_set_uint (value, self->props.minimum_count);
+      break;
+    case PROP_INTERVAL:
+      g_value_set_uint64 (value, self->props.interval);
+      break;
+    case PROP_TOP_K:
+      g_value_set_uint (value, self->props.top_k);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, self->props.post_messages);
+      break;
+    case PROP_EMIT_EVENTS:
+      g_value_set_boolean (value, self->props.emit_events);
+      break;
+    case PROP_ATTACH_META:
+      g_value_set_boolean (value, self->props.attach_meta);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_mega_classify_finalize (GObject *object)
+{
+  GstMegaClassify *self = GST_MEGA_CLASSIFY (object);
+  drop_pending_events (self);
+  g_clear_pointer (&self->model, mega_model_free);
+  g_free (self->loaded_path);
+  g_free (self->model_path);
+  G_OBJECT_CLASS (gst_mega_classify_parent_class)->finalize (object);
+}
+
+static void
+gst_mega_classify_init (GstMegaClassify *self)
+{
+  self->model_path = default_model_path ();
+  self->props = (Settings) {
+    .threshold = MEGACLASSIFY_DEFAULT_THRESHOLD,
+    .smoothing = MEGACLASSIFY_DEFAULT_SMOOTHING,
+    .suppression = MEGACLASSIFY_DEFAULT_SUPPRESSION,
+    .interval = MEGACLASSIFY_DEFAULT_INTERVAL,
+    .minimum_count = MEGACLASSIFY_DEFAULT_MINIMUM_COUNT,
+    .top_k = MEGACLASSIFY_DEFAULT_TOP_K,
+    .post_messages = MEGACLASSIFY_DEFAULT_POST_MESSAGES,
+    .emit_events = MEGACLASSIFY_DEFAULT_EMIT_EVENTS,
+    .attach_meta = MEGACLASSIFY_DEFAULT_ATTACH_META,
+  };
+  self->summary_ts = GST_CLOCK_TIME_NONE;
+  g_queue_init (&self->pending_events);
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), !MEGACLASSIFY_DEFAULT_ATTACH_META);
+  gst_base_transform_set_gap_aware (GST_BASE_TRANSFORM (self), TRUE);
+}
+
+static void
+gst_mega_classify_class_init (GstMegaClassifyClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
+  const GParamFlags live = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING;
+
+  GST_DEBUG_CATEGORY_INIT (mega_classify_debug, "megaclassify", 0,
+      "Mega streaming audio classifier");
+
+  gobject_class->set_property = gst_mega_classify_set_property;
+  gobject_class->get_property = gst_mega_classify_get_property;
+  gobject_class->finalize = gst_mega_classify_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model",
+          "Path of the model file (gst-mega safetensors). Default: $MEGA_MODEL_PATH if set, "
+          "else the installed default model (or, uninstalled, the source tree's "
+          "models/default.safetensors)", MEGA_DEFAULT_MODEL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_LABELS,
+      g_param_spec_boxed ("labels", "Labels",
+          "The model's labels in class-index order (read-only; names starting with '_' are "
+          "background and never detected)", G_TYPE_STRV,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_THRESHOLD,
+      g_param_spec_double ("threshold", "Threshold",
+          "Smoothed posterior a label needs to be detected", 0.0, 1.0,
+          MEGACLASSIFY_DEFAULT_THRESHOLD, live));
+  g_object_class_install_property (gobject_class, PROP_SMOOTHING,
+      g_param_spec_uint64 ("smoothing", "Smoothing window",
+          "Time over which per-frame posteriors are averaged, in nanoseconds (at least one "
+          "frame)", 0, MEGACLASSIFY_MAX_SMOOTHING, MEGACLASSIFY_DEFAULT_SMOOTHING, live));
+  g_object_class_install_property (gobject_class, PROP_SUPPRESSION,
+      g_param_spec_uint64 ("suppression", "Suppression",
+          "Minimum time between two detections of the same label, in nanoseconds", 0,
+          MEGACLASSIFY_MAX_SUPPRESSION, MEGACLASSIFY_DEFAULT_SUPPRESSION, live));
+  g_object_class_install_property (gobject_class, PROP_MINIMUM_COUNT,
+      g_param_spec_uint ("minimum-count", "Minimum count",
+          "Frames the smoothing window must hold before anything is detected (capped at the "
+          "window length)", 1, 1000, MEGACLASSIFY_DEFAULT_MINIMUM_COUNT, live));
+  g_object_class_install_property (gobject_class, PROP_INTERVAL,
+      g_param_spec_uint64 ("interval", "Interval",
+          "Post a megaclassify-posteriors message with the smoothed posteriors every interval "
+          "nanoseconds of audio (0 = never)", 0, G_MAXUINT64, MEGACLASSIFY_DEFAULT_INTERVAL, live));
+  g_object_class_install_property (gobject_class, PROP_TOP_K,
+      g_param_spec_uint ("top-k", "Top k",
+          "Number of labels in posteriors and summary messages (capped at the number of labels)",
+          1, 1024, MEGACLASSIFY_DEFAULT_TOP_K, live));
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post element messages (detections, posteriors, summary) on the bus",
+          MEGACLASSIFY_DEFAULT_POST_MESSAGES, live));
+  g_object_class_install_property (gobject_class, PROP_EMIT_EVENTS,
+      g_param_spec_boolean ("emit-events", "Emit events",
+          "Send each detection downstream as a serialized custom event named megaclassify",
+          MEGACLASSIFY_DEFAULT_EMIT_EVENTS, live));
+  g_object_class_install_property (gobject_class, PROP_ATTACH_META,
+      g_param_spec_boolean ("attach-meta", "Attach meta",
+          "Attach each detection to its buffer as a GstCustomMeta named MegaClassifyMeta "
+          "(turns pass-through off so buffers can be made writable)",
+          MEGACLASSIFY_DEFAULT_ATTACH_META, live));
+
+  gst_element_class_set_static_metadata (element_class, "Mega audio classifier",
+      "Filter/Analyzer/Audio",
+      "Streaming keyword spotting and audio classification with a Mega network; posts "
+      "detections as messages, events and buffer meta",
+      "gst-mega developers <https://github.com/gst-mega/gst-mega>");
+
+  GstCaps *caps = gst_caps_from_string (CAPS_STR);
+  gst_audio_filter_class_add_pad_templates (filter_class, caps);
+  gst_caps_unref (caps);
+
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_mega_classify_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_mega_classify_stop);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_mega_classify_sink_event);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_mega_classify_transform_ip);
+  trans_class->passthrough_on_same_caps = FALSE;
+  filter_class->setup = GST_DEBUG_FUNCPTR (gst_mega_classify_setup);
+}

@@ -1,0 +1,1122 @@
+/* Element tests of megaclassify (gst-check + GstHarness, and small real pipelines).
+ *
+ * The model is tests/plugin/make_test_model.py's hand-made model: silence -> _silence_, a
+ * 300 Hz tone -> "yes", a 2 kHz tone -> "no". Expected detections are computed here, apart
+ * from the element: the engine (mega.h) is run directly on the same audio for per-frame
+ * posteriors, and a naive re-implementation of the documented detection rule turns them into
+ * detections. The element's message/event/meta fields and timestamps are checked against that. */
+#include <gst/audio/audio.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "mega.h"
+
+#define RATE 16000
+#define SHIFT 160
+#define FLEN 400
+#define K 4
+#define NS_PER_SAMPLE 62500     /* 1e9 / 16000 */
+#define SIG_SECONDS 1.8
+#define THRESHOLD 0.6
+#define WINDOW 20               /* smoothing 200 ms */
+#define SUPPRESS 30             /* 300 ms */
+#define MIN_COUNT 3
+
+static const char *LABELS[K] = { "_silence_", "_unknown_", "yes", "no" };
+
+/* The test audio: silence, a 300 Hz tone, silence, then a 2 kHz tone up to the end. */
+static double
+sig (double t)
+{
+  if (t >= 0.3 && t < 0.8)
+    return 0.5 * sin (2 * G_PI * 300 * t);
+  if (t >= 1.1 && t < SIG_SECONDS)
+    return 0.5 * sin (2 * G_PI * 2000 * t);
+  return 0;
+}
+
+static float
+sig_s16 (gint64 i, int rate)   /* the value after S16 quantisation, as the element sees it */
+{
+  return (gint16) lrint (sig ((double) i / rate) * 32767) / 32768.0f;
+}
+
+/* ---------------- independent reference ---------------- */
+
+typedef struct {
+  int label;
+  double conf;
+  guint64 frame, first, start, end;
+} RefDet;
+
+static void
+collect_logits (const float *logits, size_t n, uint64_t first, void *user_data)
+{
+  GArray *rows = user_data;
+  g_assert_cmpuint (first, ==, rows->len / K);
+  float *p = g_memdup2 (logits, n * K * sizeof (float));
+  mega_softmax_rows (p, n, K);
+  g_array_append_vals (rows, p, n * K);
+  g_free (p);
+}
+
+/* Per-frame posteriors of 16 kHz mono samples, pushed in 1000-sample chunks. */
+static GArray *
+ref_posteriors (const float *x, gsize n)
+{
+  GError *error = NULL;
+  MegaModel *model = mega_model_load (TEST_MODEL, &error);
+  g_assert_no_error (error);
+  MegaStream *stream = mega_stream_new (model, &error);
+  g_assert_no_error (error);
+  GArray *rows = g_array_new (FALSE, FALSE, sizeof (float));
+  for (gsize pos = 0; pos < n; pos += 1000)
+    mega_stream_push_audio (stream, x + pos, MIN (1000, n - pos), collect_logits, rows);
+  mega_stream_free (stream);
+  mega_model_free (model);
+  return rows;
+}
+
+static float *
+signal_16k (gint64 from, gint64 to, gboolean s16)
+{
+  float *x = g_new (float, to - from);
+  for (gint64 i = from; i < to; i++)
+    x[i - from] = s16 ? sig_s16 (i, RATE) : (float) sig ((double) i / RATE);
+  return x;
+}
+
+static double
+window_mean (GArray *rows, guint64 first, guint64 f, int k)
+{
+  double s = 0;
+  for (guint64 j = first; j <= f; j++)
+    s += g_array_index (rows, float, j * K + k);
+  return s / (f - first + 1);
+}
+
+/* The documented rule, written out the slow way. */
+static GArray *
+ref_detect (GArray *rows)
+{
+  GArray *dets = g_array_new (FALSE, FALSE, sizeof (RefDet));
+  guint64 n = rows->len / K, last_frame = 0;
+  int last = -1;
+  for (guint64 f = 0; f < n; f++) {
+    guint64 first = f + 1 >= WINDOW ? f + 1 - WINDOW : 0;
+    if (f - first + 1 < MIN (MIN_COUNT, WINDOW))
+      continue;
+    int best = -1;
+    double best_mean = -1;
+    for (int k = 0; k < K; k++) {
+      if (LABELS[k][0] == '_')
+        continue;
+      double m = window_mean (rows, first, f, k);
+      if (m > best_mean) {
+        best = k;
+        best_mean = m;
+      }
+    }
+    if (best_mean < THRESHOLD || (best == last && f - last_frame < SUPPRESS))
+      continue;
+    RefDet d = { best, best_mean, f, first, G_MAXUINT64, 0 };
+    for (guint64 j = first; j <= f; j++)
+      if (g_array_index (rows, float, j * K + best) >= THRESHOLD / 2) {
+        d.start = MIN (d.start, j);
+        d.end = j;
+      }
+    g_array_append_val (dets, d);
+    last = best;
+    last_frame = f;
+  }
+  return dets;
+}
+
+static GArray *
+ref_detect_signal (gint64 from, gint64 to, gboolean s16, GArray **rows_out)
+{
+  float *x = signal_16k (from, to, s16);
+  GArray *rows = ref_posteriors (x, to - from);
+  g_free (x);
+  GArray *dets = ref_detect (rows);
+  if (rows_out)
+    *rows_out = rows;
+  else
+    g_array_unref (rows);
+  return dets;
+}
+
+/* ---------------- element helpers ---------------- */
+
+static GstElement *
+make_element (void)
+{
+  GstElement *e = gst_element_factory_make ("megaclassify", NULL);
+  fail_unless (e != NULL);
+  g_object_set (e, "model", TEST_MODEL, "threshold", THRESHOLD,
+      "smoothing", (guint64) (WINDOW * 10 * GST_MSECOND),
+      "suppression", (guint64) (SUPPRESS * 10 * GST_MSECOND), "minimum-count", MIN_COUNT, NULL);
+  return e;
+}
+
+static GstHarness *
+new_harness (GstElement *e, GstBus **bus)
+{
+  *bus = gst_bus_new ();
+  gst_element_set_bus (e, *bus);
+  GstHarness *h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  return h;
+}
+
+static void
+free_harness (GstHarness *h, GstBus *bus)
+{
+  gst_element_set_bus (h->element, NULL);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+static void
+set_caps (GstHarness *h, const char *format, int rate, int channels)
+{
+  gchar *caps = g_strdup_printf ("audio/x-raw, format=%s, layout=interleaved, rate=%d, "
+      "channels=%d", format, rate, channels);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+}
+
+/* Frames [from, to) of the signal at `rate`; with 2 channels they are 1.5x and 0.5x the
+ * signal, whose average is the signal. pts of frame `origin` is pts0. */
+static GstBuffer *
+make_buffer (gboolean s16, int rate, int channels, gint64 from, gint64 to, gint64 origin,
+    GstClockTime pts0)
+{
+  gsize n = to - from, bps = s16 ? 2 : 4;
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, n * channels * bps, NULL);
+  GstMapInfo map;
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (gsize i = 0; i < n; i++) {
+    double v = sig ((double) (from + i) / rate);
+    for (int c = 0; c < channels; c++) {
+      double cv = channels == 2 ? v * (c == 0 ? 1.5 : 0.5) : v;
+      if (s16)
+        ((gint16 *) map.data)[i * channels + c] = (gint16) lrint (CLAMP (cv, -1, 1) * 32767);
+      else
+        ((float *) map.data)[i * channels + c] = (float) cv;
+    }
+  }
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = pts0 + gst_util_uint64_scale_int (from - origin, GST_SECOND, rate);
+  GST_BUFFER_DURATION (buf) = pts0 + gst_util_uint64_scale_int (to - origin, GST_SECOND, rate)
+      - GST_BUFFER_PTS (buf);
+  return buf;
+}
+
+/* Pushes frames [from, to) in chunks; returns how many buffers went out. */
+static guint
+push_signal (GstHarness *h, gboolean s16, int rate, int channels, gint64 from, gint64 to,
+    GstClockTime pts0, gint64 chunk, gboolean discont)
+{
+  guint n = 0;
+  for (gint64 pos = from; pos < to; pos += chunk, n++) {
+    GstBuffer *buf = make_buffer (s16, rate, channels, pos, MIN (pos + chunk, to), from, pts0);
+    if (discont && pos == from)
+      GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  }
+  return n;
+}
+
+/* All element messages on the bus whose structure has this name, in order (copies). */
+static GPtrArray *
+pop_structures (GstBus *bus, const char *name)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
+  GstMessage *msg;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, name))
+      g_ptr_array_add (out, gst_structure_copy (s));
+    gst_message_unref (msg);
+  }
+  return out;
+}
+
+static guint64
+get_u64 (const GstStructure *s, const char *field)
+{
+  guint64 v = 0;
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "no field %s", field);
+  return v;
+}
+
+static double
+get_double (const GstStructure *s, const char *field)
+{
+  double v = NAN;
+  fail_unless (gst_structure_get_double (s, field, &v), "no field %s", field);
+  fail_unless (isfinite (v));
+  return v;
+}
+
+/* Checks detection structures against the reference, with the segment mapping
+ * running = rbase + (ts - seg_start), stream = stime + (ts - seg_start). */
+static void
+check_detections (GPtrArray *got, GArray *ref, GstClockTime base_pts, GstClockTime seg_start,
+    GstClockTime rbase, GstClockTime stime, double conf_tol)
+{
+  fail_unless_equals_int (got->len, ref->len);
+  for (guint i = 0; i < ref->len; i++) {
+    const GstStructure *s = g_ptr_array_index (got, i);
+    const RefDet *d = &g_array_index (ref, RefDet, i);
+    int idx = -1;
+    fail_unless_equals_string (gst_structure_get_string (s, "label"), LABELS[d->label]);
+    fail_unless (gst_structure_get_int (s, "class-index", &idx));
+    fail_unless_equals_int (idx, d->label);
+    double conf = get_double (s, "confidence");
+    fail_unless (fabs (conf - d->conf) <= conf_tol, "confidence %f vs %f", conf, d->conf);
+    guint64 ts = base_pts + (d->frame * SHIFT + FLEN) * NS_PER_SAMPLE;
+    fail_unless_equals_uint64 (get_u64 (s, "timestamp"), ts);
+    fail_unless_equals_uint64 (get_u64 (s, "duration"),
+        ((d->frame - d->first) * SHIFT + FLEN) * NS_PER_SAMPLE);
+    fail_unless_equals_uint64 (get_u64 (s, "start"), base_pts + d->start * SHIFT * NS_PER_SAMPLE);
+    fail_unless_equals_uint64 (get_u64 (s, "end"),
+        base_pts + (d->end * SHIFT + FLEN) * NS_PER_SAMPLE);
+    fail_unless_equals_uint64 (get_u64 (s, "running-time"), rbase + (ts - seg_start));
+    fail_unless_equals_uint64 (get_u64 (s, "stream-time"), stime + (ts - seg_start));
+  }
+}
+
+static const gint64 SIG_N = (gint64) (SIG_SECONDS * RATE);
+
+/* ---------------- tests ---------------- */
+
+GST_START_TEST (test_detection_messages_and_summary)
+{
+  GstBus *bus;
+  GstHarness *h = new_harness (make_element (), &bus);
+  set_caps (h, "F32LE", RATE, 1);
+  /* A segment that starts at 1 s, maps to stream time 5 s and running time 100 s. */
+  GstSegment seg;
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  seg.start = GST_SECOND;
+  seg.time = 5 * GST_SECOND;
+  seg.base = 100 * GST_SECOND;
+  seg.position = seg.start;
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  push_signal (h, FALSE, RATE, 1, 0, SIG_N, GST_SECOND, 1000, FALSE);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  GArray *rows;
+  GArray *ref = ref_detect_signal (0, SIG_N, FALSE, &rows);
+  fail_unless (ref->len >= 3, "the test audio should give several detections");
+
+  /* Messages in bus order: detections, then the summary last. */
+  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
+  GstMessage *msg;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    g_ptr_array_add (all, gst_structure_copy (gst_message_get_structure (msg)));
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (all->len, ref->len + 1);
+  fail_unless (gst_structure_has_name (g_ptr_array_index (all, all->len - 1),
+          "megaclassify-summary"));
+  g_ptr_array_remove_index (all, all->len - 1);
+  GPtrArray *dets = all;
+  check_detections (dets, ref, GST_SECOND, GST_SECOND, 100 * GST_SECOND, 5 * GST_SECOND, 1e-4);
+
+  g_array_unref (ref);
+  g_array_unref (rows);
+  g_ptr_array_unref (dets);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+/* The summary: mean posterior over all frames, top-k, frames, duration, timestamp. */
+GST_START_TEST (test_summary_at_eos)
+{
+  GstBus *bus;
+  GstElement *e = make_element ();
+  g_object_set (e, "top-k", 10, NULL);   /* capped at the 4 labels */
+  GstHarness *h = new_harness (e, &bus);
+  set_caps (h, "F32LE", RATE, 1);
+  push_signal (h, FALSE, RATE, 1, 0, SIG_N, 3 * GST_SECOND, 777, FALSE);
+  GPtrArray *before = pop_structures (bus, "megaclassify-summary");
+  fail_unless_equals_int (before->len, 0);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *sums = pop_structures (bus, "megaclassify-summary");
+  fail_unless_equals_int (sums->len, 1);
+  const GstStructure *s = g_ptr_array_index (sums, 0);
+
+  GArray *rows;
+  GArray *ref = ref_detect_signal (0, SIG_N, FALSE, &rows);
+  guint64 n = rows->len / K;
+  fail_unless_equals_uint64 (n, (SIG_N - FLEN) / SHIFT + 1);
+  fail_unless_equals_uint64 (get_u64 (s, "frames"), n);
+  fail_unless_equals_uint64 (get_u64 (s, "duration"), (guint64) SIG_N * NS_PER_SAMPLE);
+  fail_unless_equals_uint64 (get_u64 (s, "timestamp"), 3 * GST_SECOND);
+  double mean[K];
+  int best = 0;
+  for (int k = 0; k < K; k++) {
+    mean[k] = window_mean (rows, 0, n - 1, k);
+    if (mean[k] > mean[best])
+      best = k;
+  }
+  const GValue *labels = gst_structure_get_value (s, "labels");
+  const GValue *scores = gst_structure_get_value (s, "scores");
+  fail_unless_equals_int (gst_value_array_get_size (labels), K);
+  fail_unless_equals_int (gst_value_array_get_size (scores), K);
+  fail_unless_equals_string (gst_structure_get_string (s, "label"), LABELS[best]);
+  fail_unless (fabs (get_double (s, "confidence") - mean[best]) < 1e-4);
+  double prev = 2;
+  for (int i = 0; i < K; i++) {
+    const char *l = g_value_get_string (gst_value_array_get_value (labels, i));
+    double sc = g_value_get_double (gst_value_array_get_value (scores, i));
+    int k = 0;
+    while (k < K && strcmp (LABELS[k], l) != 0)
+      k++;
+    fail_unless (k < K);
+    fail_unless (fabs (sc - mean[k]) < 1e-4, "%s: %f vs %f", l, sc, mean[k]);
+    fail_unless (sc <= prev);
+    prev = sc;
+  }
+  g_array_unref (ref);
+  g_array_unref (rows);
+  g_ptr_array_unref (before);
+  g_ptr_array_unref (sums);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+/* ---- event order and meta ---- */
+
+typedef struct {
+  gboolean is_event;
+  GstClockTime pts;
+  GstStructure *s;
+} Seen;
+
+static GstPadProbeReturn
+record_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GArray *seen = user_data;
+  Seen e = { FALSE, GST_CLOCK_TIME_NONE, NULL };
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    e.pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+  } else {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (ev) != GST_EVENT_CUSTOM_DOWNSTREAM && GST_EVENT_TYPE (ev) != GST_EVENT_EOS)
+      return GST_PAD_PROBE_OK;
+    e.is_event = TRUE;
+    e.s = gst_event_get_structure (ev) ? gst_structure_copy (gst_event_get_structure (ev))
+        : gst_structure_new_empty ("eos");
+  }
+  g_array_append_val (seen, e);
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+same_fields (const GstStructure *a, const GstStructure *b)
+{
+  /* Compare the fields, not the name (the meta's structure has its own name). */
+  GstStructure *ca = gst_structure_copy (a), *cb = gst_structure_copy (b);
+  gst_structure_set_name (ca, "x");
+  gst_structure_set_name (cb, "x");
+  gboolean eq = gst_structure_is_equal (ca, cb);
+  gst_structure_free (ca);
+  gst_structure_free (cb);
+  return eq;
+}
+
+GST_START_TEST (test_event_order_and_meta)
+{
+  GstBus *bus;
+  GstElement *e = make_element ();
+  g_object_set (e, "attach-meta", TRUE, NULL);
+  GstHarness *h = new_harness (e, &bus);
+  GArray *seen = g_array_new (FALSE, FALSE, sizeof (Seen));
+  gst_pad_add_probe (h->sinkpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      record_probe, seen, NULL);
+  set_caps (h, "F32LE", RATE, 1);
+  const gint64 chunk = 1000;
+  GPtrArray *inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
+  for (gint64 pos = 0; pos < SIG_N; pos += chunk) {
+    GstBuffer *buf = make_buffer (FALSE, RATE, 1, pos, MIN (pos + chunk, SIG_N), 0, 0);
+    g_ptr_array_add (inputs, gst_buffer_ref (buf));
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *msgs = pop_structures (bus, "megaclassify");
+  fail_unless (msgs->len >= 3);
+
+  /* Each detection event comes right after the buffer holding the end of its deciding frame
+   * and before the next buffer (or EOS). */
+  guint m = 0;
+  gint last_buffer = -1;
+  for (guint i = 0; i < seen->len; i++) {
+    Seen *x = &g_array_index (seen, Seen, i);
+    if (!x->is_event) {
+      last_buffer = (gint) (x->pts / (chunk * NS_PER_SAMPLE));
+      continue;
+    }
+    if (gst_structure_has_name (x->s, "eos"))
+      break;
+    fail_unless (gst_structure_has_name (x->s, "megaclassify"));
+    fail_unless (m < msgs->len);
+    fail_unless (gst_structure_is_equal (x->s, g_ptr_array_index (msgs, m)));
+    guint64 end_sample = get_u64 (x->s, "timestamp") / NS_PER_SAMPLE;
+    fail_unless_equals_int (last_buffer, (gint) ((end_sample - 1) / chunk));
+    if (i + 1 < seen->len) {
+      Seen *next = &g_array_index (seen, Seen, i + 1);
+      fail_unless (next->is_event || next->pts / (chunk * NS_PER_SAMPLE) == (guint64) last_buffer + 1);
+    }
+    m++;
+  }
+  fail_unless_equals_int (m, msgs->len);
+
+  /* The meta: on the buffer of the detection, same fields; data untouched and not copied. */
+  guint metas = 0;
+  for (guint b = 0; b < inputs->len; b++) {
+    GstBuffer *in = g_ptr_array_index (inputs, b);
+    GstBuffer *out = gst_harness_pull (h);
+    fail_unless (out != NULL);
+    fail_unless (gst_buffer_peek_memory (out, 0) == gst_buffer_peek_memory (in, 0));
+    gpointer state = NULL;
+    GstMeta *meta;
+    while ((meta = gst_buffer_iterate_meta (out, &state))) {
+      if (!gst_meta_info_is_custom (meta->info)
+          || !gst_custom_meta_has_name ((GstCustomMeta *) meta, "MegaClassifyMeta"))
+        continue;
+      const GstStructure *ms = gst_custom_meta_get_structure ((GstCustomMeta *) meta);
+      guint64 end_sample = get_u64 (ms, "timestamp") / NS_PER_SAMPLE;
+      fail_unless_equals_int ((end_sample - 1) / chunk, b);
+      fail_unless (metas < msgs->len);
+      fail_unless (same_fields (ms, g_ptr_array_index (msgs, metas)));
+      metas++;
+    }
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_int (metas, msgs->len);
+
+  for (guint i = 0; i < seen->len; i++)
+    if (g_array_index (seen, Seen, i).s)
+      gst_structure_free (g_array_index (seen, Seen, i).s);
+  g_array_unref (seen);
+  g_ptr_array_unref (inputs);
+  g_ptr_array_unref (msgs);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_flags_turn_outputs_off)
+{
+  GstBus *bus;
+  GstElement *e = make_element ();
+  g_object_set (e, "post-messages", FALSE, "emit-events", FALSE, NULL);
+  GstHarness *h = new_harness (e, &bus);
+  set_caps (h, "F32LE", RATE, 1);
+  push_signal (h, FALSE, RATE, 1, 0, SIG_N, 0, 1600, FALSE);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  fail_unless (msg == NULL);
+  GstEvent *ev;
+  while ((ev = gst_harness_try_pull_event (h))) {
+    fail_if (GST_EVENT_TYPE (ev) == GST_EVENT_CUSTOM_DOWNSTREAM);
+    gst_event_unref (ev);
+  }
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_posteriors_interval)
+{
+  GstBus *bus;
+  GstElement *e = make_element ();
+  const guint64 interval = 100 * GST_MSECOND;
+  g_object_set (e, "interval", interval, "top-k", 2, NULL);
+  GstHarness *h = new_harness (e, &bus);
+  set_caps (h, "F32LE", RATE, 1);
+  push_signal (h, FALSE, RATE, 1, 0, SIG_N, 0, 1234, FALSE);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *got = pop_structures (bus, "megaclassify-posteriors");
+
+  GArray *rows;
+  GArray *ref = ref_detect_signal (0, SIG_N, FALSE, &rows);
+  guint64 n = rows->len / K, last_k = 0;
+  guint i = 0;
+  for (guint64 f = 0; f < n; f++) {
+    guint64 end_ns = (f * SHIFT + FLEN) * NS_PER_SAMPLE;
+    if (end_ns / interval <= last_k)
+      continue;
+    last_k = end_ns / interval;
+    fail_unless (i < got->len, "missing posteriors message for frame %" G_GUINT64_FORMAT, f);
+    const GstStructure *s = g_ptr_array_index (got, i++);
+    guint64 w0 = f + 1 >= WINDOW ? f + 1 - WINDOW : 0;
+    fail_unless_equals_uint64 (get_u64 (s, "timestamp"), end_ns);
+    fail_unless_equals_uint64 (get_u64 (s, "running-time"), end_ns);
+    fail_unless_equals_uint64 (get_u64 (s, "duration"),
+        ((f - w0) * SHIFT + FLEN) * NS_PER_SAMPLE);
+    const GValue *labels = gst_structure_get_value (s, "labels");
+    const GValue *scores = gst_structure_get_value (s, "scores");
+    fail_unless_equals_int (gst_value_array_get_size (labels), 2);
+    int top = 0;
+    for (int k = 1; k < K; k++)
+      if (window_mean (rows, w0, f, k) > window_mean (rows, w0, f, top))
+        top = k;
+    fail_unless_equals_string (gst_structure_get_string (s, "label"), LABELS[top]);
+    fail_unless_equals_string (g_value_get_string (gst_value_array_get_value (labels, 0)),
+        LABELS[top]);
+    double sc = g_value_get_double (gst_value_array_get_value (scores, 0));
+    fail_unless (fabs (sc - window_mean (rows, w0, f, top)) < 1e-4);
+    fail_unless (fabs (get_double (s, "confidence") - sc) < 1e-12);
+    fail_unless (g_value_get_double (gst_value_array_get_value (scores, 1)) <= sc);
+  }
+  /* 1.8 s of audio, last frame ends at 1.795 s: one message per 100 ms boundary passed. */
+  fail_unless_equals_int (i, 17);
+  fail_unless_equals_int (got->len, i);
+  g_array_unref (ref);
+  g_array_unref (rows);
+  g_ptr_array_unref (got);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+/* ---- format matrix: same detections, untouched buffers ---- */
+
+static void
+run_format (gboolean s16, int rate, int channels, GArray *ref)
+{
+  GstBus *bus;
+  GstHarness *h = new_harness (make_element (), &bus);
+  set_caps (h, s16 ? "S16LE" : "F32LE", rate, channels);
+  gint64 n = (gint64) (SIG_SECONDS * rate), chunk = rate / 20 + 7;
+  for (gint64 pos = 0; pos < n; pos += chunk) {
+    GstBuffer *buf = make_buffer (s16, rate, channels, pos, MIN (pos + chunk, n), 0, 0);
+    GstMapInfo map;
+    gst_buffer_map (buf, &map, GST_MAP_READ);
+    gpointer copy = g_memdup2 (map.data, map.size);
+    gsize size = map.size;
+    gst_buffer_unmap (buf, &map);
+    gst_buffer_ref (buf);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    GstBuffer *out = gst_harness_pull (h);
+    fail_unless (out == buf, "pass-through must hand on the same buffer");
+    gst_buffer_map (out, &map, GST_MAP_READ);
+    fail_unless (map.size == size && memcmp (map.data, copy, size) == 0);
+    gst_buffer_unmap (out, &map);
+    g_free (copy);
+    gst_buffer_unref (out);
+    gst_buffer_unref (buf);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *got = pop_structures (bus, "megaclassify");
+  fail_unless_equals_int (got->len, ref->len);
+  for (guint i = 0; i < ref->len; i++) {
+    const GstStructure *s = g_ptr_array_index (got, i);
+    const RefDet *d = &g_array_index (ref, RefDet, i);
+    gint64 ts = (d->frame * SHIFT + FLEN) * NS_PER_SAMPLE;
+    fail_unless_equals_string (gst_structure_get_string (s, "label"), LABELS[d->label]);
+    fail_unless (ABS ((gint64) get_u64 (s, "timestamp") - ts) <= 10 * GST_MSECOND,
+        "%s %d Hz x%d: detection %u at %" G_GUINT64_FORMAT " vs %" G_GINT64_FORMAT,
+        s16 ? "S16" : "F32", rate, channels, i, get_u64 (s, "timestamp"), ts);
+    fail_unless (fabs (get_double (s, "confidence") - d->conf) < 0.05);
+  }
+  g_ptr_array_unref (got);
+  free_harness (h, bus);
+}
+
+GST_START_TEST (test_format_matrix)
+{
+  GArray *ref = ref_detect_signal (0, SIG_N, FALSE, NULL);
+  fail_unless (ref->len >= 3);
+  const int rates[] = { 8000, 16000, 44100, 48000 };
+  for (int s16 = 0; s16 <= 1; s16++)
+    for (int ch = 1; ch <= 2; ch++)
+      for (guint r = 0; r < G_N_ELEMENTS (rates); r++)
+        run_format (s16, rates[r], ch, ref);
+  g_array_unref (ref);
+}
+GST_END_TEST;
+
+/* ---- resets ---- */
+
+GST_START_TEST (test_discont_resets_state)
+{
+  GstBus *bus;
+  GstHarness *h = new_harness (make_element (), &bus);
+  set_caps (h, "F32LE", RATE, 1);
+  /* Stop in the middle of the first tone: the window and the EMA are full of "yes". */
+  push_signal (h, FALSE, RATE, 1, 0, (gint64) (0.6 * RATE), 0, 1000, FALSE);
+  GPtrArray *before = pop_structures (bus, "megaclassify");
+  fail_unless (before->len >= 1);
+  push_signal (h, FALSE, RATE, 1, 0, SIG_N, 10 * GST_SECOND, 1000, TRUE);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *after = pop_structures (bus, "megaclassify");
+  GArray *ref = ref_detect_signal (0, SIG_N, FALSE, NULL);
+  check_detections (after, ref, 10 * GST_SECOND, 0, 0, 0, 1e-6);
+  g_array_unref (ref);
+  g_ptr_array_unref (before);
+  g_ptr_array_unref (after);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_caps_change_resets_state)
+{
+  GstBus *bus;
+  GstHarness *h = new_harness (make_element (), &bus);
+  set_caps (h, "S16LE", 48000, 2);
+  push_signal (h, TRUE, 48000, 2, 0, (gint64) (0.6 * 48000), 0, 4800, FALSE);
+  GPtrArray *before = pop_structures (bus, "megaclassify");
+  fail_unless (before->len >= 1);
+  set_caps (h, "F32LE", RATE, 1);
+  push_signal (h, FALSE, RATE, 1, 0, SIG_N, 20 * GST_SECOND, 1000, FALSE);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *after = pop_structures (bus, "megaclassify");
+  GArray *ref = ref_detect_signal (0, SIG_N, FALSE, NULL);
+  check_detections (after, ref, 20 * GST_SECOND, 0, 0, 0, 1e-6);
+  g_array_unref (ref);
+  g_ptr_array_unref (before);
+  g_ptr_array_unref (after);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+/* ---- real pipelines: flush seek, state cycles, two elements ---- */
+
+static gchar *
+write_wav (void)
+{
+  gchar *path = NULL;
+  int fd = g_file_open_tmp ("megaclassify-XXXXXX.wav", &path, NULL);
+  fail_unless (fd >= 0);
+  close (fd);
+  guint32 n = (guint32) SIG_N, data_bytes = n * 2;
+  guint8 *wav = g_malloc (44 + data_bytes);
+  memcpy (wav, "RIFF", 4);
+  GST_WRITE_UINT32_LE (wav + 4, 36 + data_bytes);
+  memcpy (wav + 8, "WAVEfmt ", 8);
+  GST_WRITE_UINT32_LE (wav + 16, 16);
+  GST_WRITE_UINT16_LE (wav + 20, 1);
+  GST_WRITE_UINT16_LE (wav + 22, 1);
+  GST_WRITE_UINT32_LE (wav + 24, RATE);
+  GST_WRITE_UINT32_LE (wav + 28, RATE * 2);
+  GST_WRITE_UINT16_LE (wav + 32, 2);
+  GST_WRITE_UINT16_LE (wav + 34, 16);
+  memcpy (wav + 36, "data", 4);
+  GST_WRITE_UINT32_LE (wav + 40, data_bytes);
+  for (guint32 i = 0; i < n; i++)
+    GST_WRITE_UINT16_LE (wav + 44 + 2 * i, (guint16) (gint16) lrint (sig ((double) i / RATE) * 32767));
+  fail_unless (g_file_set_contents (path, (const gchar *) wav, 44 + data_bytes, NULL));
+  g_free (wav);
+  return path;
+}
+
+static GstElement *
+wav_pipeline (const char *wav, const char *tail)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! wavparse ! megaclassify name=mc "
+      "model=\"%s\" threshold=%f smoothing=%" G_GUINT64_FORMAT " suppression=%" G_GUINT64_FORMAT
+      " minimum-count=%d %s", wav, TEST_MODEL, THRESHOLD, (guint64) (WINDOW * 10 * GST_MSECOND),
+      (guint64) (SUPPRESS * 10 * GST_MSECOND), MIN_COUNT, tail);
+  GError *error = NULL;
+  GstElement *p = gst_parse_launch (desc, &error);
+  g_assert_no_error (error);
+  g_free (desc);
+  return p;
+}
+
+/* Runs until EOS; returns the element messages named `name` from element `src` (NULL: any). */
+static GPtrArray *
+run_to_eos (GstElement *pipeline, const char *name, const char *src)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
+  for (;;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL, "timeout");
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+      gst_message_unref (msg);
+      break;
+    }
+    const GstStructure *s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, name)
+        && (!src || strcmp (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), src) == 0))
+      g_ptr_array_add (out, gst_structure_copy (s));
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  return out;
+}
+
+static GstPadProbeReturn
+first_pts_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstClockTime *pts = user_data;
+  if (!GST_CLOCK_TIME_IS_VALID (*pts))
+    *pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST (test_flush_seek_resets_state)
+{
+  gchar *wav = write_wav ();
+  GstElement *p = wav_pipeline (wav, "! fakesink sync=false");
+  GstElement *mc = gst_bin_get_by_name (GST_BIN (p), "mc");
+  fail_unless_equals_int (gst_element_set_state (p, GST_STATE_PLAYING), GST_STATE_CHANGE_ASYNC);
+  GPtrArray *first = run_to_eos (p, "megaclassify", NULL);
+  GArray *ref_full = ref_detect_signal (0, SIG_N, TRUE, NULL);
+  check_detections (first, ref_full, 0, 0, 0, 0, 1e-4);
+
+  /* At EOS the model state holds the 2 kHz tone; seek back into the first tone. */
+  GstClockTime pts = GST_CLOCK_TIME_NONE;
+  GstPad *sink = gst_element_get_static_pad (mc, "sink");
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, first_pts_probe, &pts, NULL);
+  fail_unless (gst_element_seek_simple (p, GST_FORMAT_TIME,
+          GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE, 350 * GST_MSECOND));
+  GPtrArray *second = run_to_eos (p, "megaclassify", NULL);
+  fail_unless (GST_CLOCK_TIME_IS_VALID (pts));
+  gint64 from = (gint64) gst_util_uint64_scale (pts, RATE, GST_SECOND);
+  GArray *ref = ref_detect_signal (from, SIG_N, TRUE, NULL);
+  fail_unless (ref->len >= 2);
+  /* The seek's segment starts at 350 ms (running time 0 there, stream time 350 ms). */
+  check_detections (second, ref, pts, 350 * GST_MSECOND, 0, 350 * GST_MSECOND, 1e-4);
+
+  gst_element_set_state (p, GST_STATE_NULL);
+  /* A NULL -> PLAYING cycle gives the first run again. */
+  fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  GPtrArray *third = run_to_eos (p, "megaclassify", NULL);
+  check_detections (third, ref_full, 0, 0, 0, 0, 1e-4);
+  gst_element_set_state (p, GST_STATE_NULL);
+
+  gst_object_unref (sink);
+  gst_object_unref (mc);
+  gst_object_unref (p);
+  g_ptr_array_unref (first);
+  g_ptr_array_unref (second);
+  g_ptr_array_unref (third);
+  g_array_unref (ref);
+  g_array_unref (ref_full);
+  g_unlink (wav);
+  g_free (wav);
+}
+GST_END_TEST;
+
+/* Two elements after a tee (buffers not writable there: meta needs the shallow copy). */
+GST_START_TEST (test_two_elements_after_tee)
+{
+  gchar *wav = write_wav ();
+  gchar *tail = g_strdup_printf ("attach-meta=true ! tee name=t "
+      "t. ! queue ! megaclassify name=a model=\"%s\" attach-meta=true threshold=%f smoothing=%"
+      G_GUINT64_FORMAT " suppression=%" G_GUINT64_FORMAT " ! fakesink sync=false "
+      "t. ! queue ! megaclassify name=b model=\"%s\" threshold=%f smoothing=%" G_GUINT64_FORMAT
+      " suppression=%" G_GUINT64_FORMAT " ! fakesink sync=false",
+      TEST_MODEL, THRESHOLD, (guint64) (WINDOW * 10 * GST_MSECOND),
+      (guint64) (SUPPRESS * 10 * GST_MSECOND), TEST_MODEL, THRESHOLD,
+      (guint64) (WINDOW * 10 * GST_MSECOND), (guint64) (SUPPRESS * 10 * GST_MSECOND));
+  GstElement *p = wav_pipeline (wav, tail);
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus (p);
+  GPtrArray *got[3] = { g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free),
+    g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free),
+    g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free) };
+  for (;;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL);
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+      gst_message_unref (msg);
+      break;
+    }
+    const GstStructure *s = gst_message_get_structure (msg);
+    const char *src = GST_OBJECT_NAME (GST_MESSAGE_SRC (msg));
+    int which = !strcmp (src, "mc") ? 0 : !strcmp (src, "a") ? 1 : 2;
+    if (gst_structure_has_name (s, "megaclassify"))
+      g_ptr_array_add (got[which], gst_structure_copy (s));
+    gst_message_unref (msg);
+  }
+  GArray *ref = ref_detect_signal (0, SIG_N, TRUE, NULL);
+  for (int i = 0; i < 3; i++) {
+    check_detections (got[i], ref, 0, 0, 0, 0, 1e-4);
+    g_ptr_array_unref (got[i]);
+  }
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (p);
+  g_array_unref (ref);
+  g_free (tail);
+  g_unlink (wav);
+  g_free (wav);
+}
+GST_END_TEST;
+
+/* ---- input oddities ---- */
+
+GST_START_TEST (test_nonfinite_input_is_silence)
+{
+  GstBus *bus;
+  GstHarness *h = new_harness (make_element (), &bus);
+  set_caps (h, "F32LE", RATE, 1);
+  float *x = signal_16k (0, SIG_N, FALSE);
+  float *clean = g_memdup2 (x, SIG_N * sizeof (float));
+  for (gint64 i = 0; i < SIG_N; i += 97) {
+    x[i] = (i / 97) % 3 == 0 ? NAN : (i / 97) % 3 == 1 ? INFINITY : -INFINITY;
+    clean[i] = 0;
+  }
+  for (gint64 pos = 0; pos < SIG_N; pos += 1000) {
+    gsize n = MIN (1000, SIG_N - pos);
+    GstBuffer *buf = gst_buffer_new_memdup (x + pos, n * sizeof (float));
+    GST_BUFFER_PTS (buf) = pos * NS_PER_SAMPLE;
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *got = pop_structures (bus, "megaclassify");
+  GArray *rows = ref_posteriors (clean, SIG_N);
+  GArray *ref = ref_detect (rows);
+  fail_unless (ref->len >= 3);
+  check_detections (got, ref, 0, 0, 0, 0, 1e-5);
+  g_array_unref (rows);
+  g_array_unref (ref);
+  g_ptr_array_unref (got);
+  g_free (x);
+  g_free (clean);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+/* GAP buffers (filled with junk that must not be read) and a GAP event count as silence. */
+GST_START_TEST (test_gap_is_silence)
+{
+  GstBus *bus;
+  GstHarness *h = new_harness (make_element (), &bus);
+  set_caps (h, "F32LE", RATE, 1);
+  const gint64 chunk = 800;
+  guint gaps = 0, gap_events = 0;
+  for (gint64 pos = 0; pos < SIG_N; pos += chunk) {
+    double t0 = (double) pos / RATE, t1 = (double) (pos + chunk) / RATE;
+    gboolean silent = (t1 <= 0.3 + 1e-9) || (t0 >= 0.8 - 1e-9 && t1 <= 1.1 + 1e-9);
+    if (silent && pos == 14400) {
+      fail_unless (gst_harness_push_event (h, gst_event_new_gap (pos * NS_PER_SAMPLE,
+                  chunk * NS_PER_SAMPLE)));
+      gap_events++;
+      continue;
+    }
+    GstBuffer *buf = make_buffer (FALSE, RATE, 1, pos, pos + chunk, 0, 0);
+    if (silent) {
+      gst_buffer_memset (buf, 0, 0x3f, chunk * sizeof (float));   /* 0.75f everywhere */
+      GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
+      gaps++;
+    }
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  }
+  fail_unless (gaps >= 8 && gap_events == 1);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *got = pop_structures (bus, "megaclassify");
+  GArray *ref = ref_detect_signal (0, SIG_N, FALSE, NULL);
+  check_detections (got, ref, 0, 0, 0, 0, 1e-5);
+  g_array_unref (ref);
+  g_ptr_array_unref (got);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_no_message_from_empty_window)
+{
+  GstBus *bus;
+  GstElement *e = make_element ();
+  g_object_set (e, "interval", (guint64) GST_MSECOND, NULL);
+  GstHarness *h = new_harness (e, &bus);
+  set_caps (h, "F32LE", RATE, 1);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL);
+  free_harness (h, bus);
+
+  /* Less than one frame of audio: the summary still reports the one padded frame. */
+  h = new_harness (make_element (), &bus);
+  set_caps (h, "F32LE", RATE, 1);
+  push_signal (h, FALSE, RATE, 1, 0, 200, 0, 100, FALSE);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *sums = pop_structures (bus, "megaclassify-summary");
+  fail_unless_equals_int (sums->len, 1);
+  fail_unless_equals_uint64 (get_u64 (g_ptr_array_index (sums, 0), "frames"), 1);
+  fail_unless_equals_uint64 (get_u64 (g_ptr_array_index (sums, 0), "duration"),
+      200 * NS_PER_SAMPLE);
+  g_ptr_array_unref (sums);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+/* ---- properties and errors ---- */
+
+static gpointer
+poke_properties (gpointer data)
+{
+  GstElement *e = data;
+  GRand *r = g_rand_new_with_seed (GPOINTER_TO_UINT (g_thread_self ()));
+  for (int i = 0; i < 300; i++) {
+    g_object_set (e, "threshold", g_rand_double (r),
+        "smoothing", (guint64) g_rand_int_range (r, 0, 2000) * GST_MSECOND,
+        "suppression", (guint64) g_rand_int_range (r, 0, 2000) * GST_MSECOND,
+        "minimum-count", (guint) g_rand_int_range (r, 1, 30),
+        "interval", (guint64) g_rand_int_range (r, 0, 200) * GST_MSECOND,
+        "top-k", (guint) g_rand_int_range (r, 1, 10),
+        "post-messages", g_rand_boolean (r), "emit-events", g_rand_boolean (r),
+        "attach-meta", g_rand_boolean (r), NULL);
+    gchar **labels = NULL;
+    gdouble thr;
+    g_object_get (e, "labels", &labels, "threshold", &thr, NULL);
+    fail_unless (labels && g_strv_length (labels) == K);
+    g_strfreev (labels);
+    g_usleep (100);
+  }
+  g_rand_free (r);
+  return NULL;
+}
+
+GST_START_TEST (test_properties_from_threads)
+{
+  GstBus *bus;
+  GstHarness *h = new_harness (make_element (), &bus);
+  set_caps (h, "F32LE", RATE, 1);
+  GThread *threads[3];
+  for (int i = 0; i < 3; i++)
+    threads[i] = g_thread_new ("poke", poke_properties, h->element);
+  for (int round = 0; round < 3; round++) {
+    push_signal (h, FALSE, RATE, 1, 0, SIG_N, round * 10 * GST_SECOND, 640, TRUE);
+    GstBuffer *b;
+    while ((b = gst_harness_try_pull (h)))
+      gst_buffer_unref (b);
+  }
+  for (int i = 0; i < 3; i++)
+    g_thread_join (threads[i]);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GstMessage *msg;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+    double c = get_double (s, "confidence");
+    fail_unless (c >= 0 && c <= 1);
+    gst_message_unref (msg);
+  }
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_model_refused_when_playing)
+{
+  GstBus *bus;
+  GstHarness *h = new_harness (make_element (), &bus);
+  ASSERT_WARNING (g_object_set (h->element, "model", "/tmp/other.safetensors", NULL));
+  gchar *model = NULL;
+  g_object_get (h->element, "model", &model, NULL);
+  fail_unless_equals_string (model, TEST_MODEL);
+  g_free (model);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+static void
+check_load_error (const char *path, gint code)
+{
+  GstElement *e = gst_element_factory_make ("megaclassify", NULL);
+  g_object_set (e, "model", path, NULL);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (e, bus);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  GError *error = NULL;
+  gchar *debug = NULL;
+  gst_message_parse_error (msg, &error, &debug);
+  fail_unless (error->domain == GST_RESOURCE_ERROR);
+  fail_unless_equals_int (error->code, code);
+  fail_unless (strstr (error->message, path) != NULL, "message \"%s\" lacks the path",
+      error->message);
+  g_error_free (error);
+  g_free (debug);
+  gst_message_unref (msg);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+}
+
+GST_START_TEST (test_bad_model_errors)
+{
+  check_load_error ("/nonexistent/dir/model.safetensors", GST_RESOURCE_ERROR_NOT_FOUND);
+  gchar *path = NULL;
+  int fd = g_file_open_tmp ("megaclassify-bad-XXXXXX.safetensors", &path, NULL);
+  close (fd);
+  fail_unless (g_file_set_contents (path, "this is not a model file at all", -1, NULL));
+  check_load_error (path, GST_RESOURCE_ERROR_SETTINGS);
+  /* A truncated copy of a valid model. */
+  gchar *good = NULL;
+  gsize len = 0;
+  fail_unless (g_file_get_contents (TEST_MODEL, &good, &len, NULL));
+  fail_unless (g_file_set_contents (path, good, len / 2, NULL));
+  check_load_error (path, GST_RESOURCE_ERROR_SETTINGS);
+  g_free (good);
+  g_unlink (path);
+  g_free (path);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_labels_and_default_model)
+{
+  GstElement *e = gst_element_factory_make ("megaclassify", NULL);
+  g_object_set (e, "model", TEST_MODEL, NULL);
+  gchar **labels = NULL;
+  g_object_get (e, "labels", &labels, NULL);   /* readable before the element ever ran */
+  fail_unless_equals_int (g_strv_length (labels), K);
+  for (int k = 0; k < K; k++)
+    fail_unless_equals_string (labels[k], LABELS[k]);
+  g_strfreev (labels);
+  gst_object_unref (e);
+
+  g_setenv ("MEGA_MODEL_PATH", TEST_MODEL, TRUE);
+  e = gst_element_factory_make ("megaclassify", NULL);
+  gchar *model = NULL;
+  g_object_get (e, "model", &model, NULL);
+  fail_unless_equals_string (model, TEST_MODEL);
+  g_free (model);
+  g_unsetenv ("MEGA_MODEL_PATH");
+  gst_object_unref (e);
+}
+GST_END_TEST;
+
+static Suite *
+megaclassify_suite (void)
+{
+  Suite *s = suite_create ("megaclassify");
+  TCase *tc = tcase_create ("general");
+  tcase_set_timeout (tc, 120);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_detection_messages_and_summary);
+  tcase_add_test (tc, test_summary_at_eos);
+  tcase_add_test (tc, test_event_order_and_meta);
+  tcase_add_test (tc, test_flags_turn_outputs_off);
+  tcase_add_test (tc, test_posteriors_interval);
+  tcase_add_test (tc, test_format_matrix);
+  tcase_add_test (tc, test_discont_resets_state);
+  tcase_add_test (tc, test_caps_change_resets_state);
+  tcase_add_test (tc, test_flush_seek_resets_state);
+  tcase_add_test (tc, test_two_elements_after_tee);
+  tcase_add_test (tc, test_nonfinite_input_is_silence);
+  tcase_add_test (tc, test_gap_is_silence);
+  tcase_add_test (tc, test_no_message_from_empty_window);
+  tcase_add_test (tc, test_properties_from_threads);
+  tcase_add_test (tc, test_model_refused_when_playing);
+  tcase_add_test (tc, test_bad_model_errors);
+  tcase_add_test (tc, test_labels_and_default_model);
+  return s;
+}
+
+GST_CHECK_MAIN (megaclassify);
