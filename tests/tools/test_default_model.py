@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+"""The bundled recording's commands (examples/data/commands.expected) from the default model
+(models/default.safetensors), through every user-facing path: pipelines/demo.sh, the CLI on
+the recording re-encoded as WAV/FLAC/Ogg/MP3 (stereo 44.1 kHz) in all three output formats,
+and both examples. Registered in tests/tools/meson.build once the default model exists."""
+import json
+import os
+import re
+import tempfile
+
+from helpers import BUILD_ROOT, CLI, EXPECTED, RECORDING, SOURCE_ROOT, check, make_media, run
+
+# The element's own default model, not a leftover override.
+os.environ.pop("MEGA_MODEL_PATH", None)
+DEFAULT_MODEL = os.path.join(SOURCE_ROOT, "models", "default.safetensors")
+
+
+def main(tmp):
+    check(os.path.exists(DEFAULT_MODEL), f"{DEFAULT_MODEL} is missing")
+    expected = open(EXPECTED).read().split()
+    check(len(expected) >= 3, "commands.expected lists the commands")
+
+    out = run([os.path.join(SOURCE_ROOT, "pipelines", "demo.sh")], env={"MEGA_BUILD_DIR": BUILD_ROOT},
+              timeout=300)
+    check(out.returncode == 0, f"demo.sh: {out.stderr}")
+    check(f"heard:    {' '.join(expected)}\n" in out.stdout, f"demo.sh printed {out.stdout!r}")
+    print("demo.sh heard", expected)
+
+    media = make_media(tmp)
+    files = [RECORDING] + [media[k] for k in ("wav", "flac", "ogg", "mp3")]
+    for fmt in ("table", "csv", "json"):
+        r = run([CLI, "--format", fmt] + files)
+        check(r.returncode == 0, r.stderr)
+        lines = r.stdout.splitlines()
+        for f in files:
+            if fmt == "json":
+                got = [d["label"] for o in map(json.loads, lines) if o["file"] == f for d in o["detections"]]
+            elif fmt == "csv":
+                got = [x.split(",")[3] for x in lines[1:] if x.split(",")[0] == f]
+            else:
+                got = [x.split()[3] for x in lines[1:] if x.split()[0] == f]
+            check(got == expected, f"--format {fmt} {os.path.basename(f)}: {got} != {expected}")
+        print(f"--format {fmt}: {len(files)} files give", expected)
+
+    py = os.path.join(SOURCE_ROOT, "examples", "python", "classify.py")
+    for name, cmd in (("C", [os.environ["MEGA_EXAMPLE_C"]]), ("Python", ["/usr/bin/python3", py])):
+        r = run(cmd + [RECORDING])
+        check(r.returncode == 0, f"{name} example: {r.stderr}")
+        for how in ("message:", "event:"):
+            got = re.findall(rf"^{how} (\S+) ", r.stdout, re.M)
+            check(got == expected, f"{name} example {how} {got} != {expected}")
+        print(f"{name} example prints", expected)
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory(prefix="mega-default-test-") as tmp:
+        main(tmp)

@@ -1,0 +1,257 @@
+/* Option parsing and the --help text (which doubles as the manual: keep it in step
+ * with mega-classify.1 and tools/CLI.md). */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help_text[] =
+"NAME\n"
+"    mega-classify - find spoken commands in audio files with the megaclassify element\n"
+"\n"
+"SYNOPSIS\n"
+"    mega-classify [OPTIONS] FILE|URI...\n"
+"\n"
+"DESCRIPTION\n"
+"    Decodes each input with GStreamer (any format it can decode: WAV, FLAC, Ogg/Vorbis,\n"
+"    MP3, ...; local files or URIs such as http://...), runs it through the megaclassify\n"
+"    element as fast as the machine allows and prints what it found. Results go to\n"
+"    stdout in input order, diagnostics to stderr.\n"
+"\n"
+"    Pipeline per input:\n"
+"        uridecodebin ! audioconvert ! megaclassify ! fakesink sync=false\n"
+"\n"
+"MODES\n"
+"    -e, --events        (default) the timeline of detections of each file:\n"
+"                        FILE START END LABEL CONFIDENCE, one line per detection, times in\n"
+"                        seconds from the start of the file. Files with no detection\n"
+"                        print no line (JSON: an empty \"detections\" list).\n"
+"    -c, --clip          one line per file: the clip-level top-k (the element's\n"
+"                        end-of-stream summary), for datasets of short clips.\n"
+"\n"
+"OPTIONS\n"
+"    -f, --format=FMT    table (default; aligned columns), json (one object per file per\n"
+"                        line, schema below) or csv (header line, then rows).\n"
+"    -m, --model=PATH    model file (.safetensors); default: the element's default:\n"
+"                        $MEGA_MODEL_PATH if set, else the installed default model (an\n"
+"                        uninstalled build: the source tree's models/default.safetensors).\n"
+"    -t, --threshold=X   detection threshold on the smoothed posterior, 0..1.\n"
+"    -s, --smoothing=MS  posterior smoothing window, milliseconds.\n"
+"    -S, --suppression=MS  after a detection, the same label is not reported again\n"
+"                        for MS milliseconds.\n"
+"        --minimum-count=N  frames the smoothing window must hold before a decision.\n"
+"    -k, --top-k=N       labels in the --clip summary (and in --format json clip output).\n"
+"    -j, --jobs=N        classify N files at once (default: the number of CPUs). The\n"
+"                        output is the same for every N.\n"
+"    -p, --plot=OUT.png  with exactly one input: also draw its class posteriors over\n"
+"                        time (recorded every 10 ms) with the detections marked, into\n"
+"                        OUT.png (needs /usr/bin/python3 with matplotlib).\n"
+"    -q, --quiet         no progress bar. (It is shown on stderr only when stderr is a\n"
+"                        terminal: files done, audio seconds processed, speed as a\n"
+"                        multiple of real time.)\n"
+"    -h, --help          this text.\n"
+"    -V, --version       the version.\n"
+"    Options the element does not set keep the element's defaults\n"
+"    (gst-inspect-1.0 megaclassify lists them).\n"
+"\n"
+"OUTPUT\n"
+"    table, --events:  FILE  START  END  LABEL  CONFIDENCE\n"
+"    table, --clip:    FILE  LABEL  CONFIDENCE  TOP-K   (TOP-K: \"yes 0.91, no 0.05, ...\")\n"
+"    csv,   --events:  file,start,end,label,confidence\n"
+"    csv,   --clip:    file,label,confidence,top_k     (top_k: \"yes:0.9100;no:0.0500\")\n"
+"    json,  --events:  {\"file\": STRING, \"uri\": STRING, \"duration\": SECONDS,\n"
+"                       \"detections\": [{\"label\": STRING, \"class_index\": INT,\n"
+"                                      \"confidence\": NUMBER, \"start\": SECONDS,\n"
+"                                      \"end\": SECONDS, \"time\": SECONDS}, ...]}\n"
+"                       start/end: the keyword's estimated span; time: when the element\n"
+"                       decided (end of its smoothing window).\n"
+"    json,  --clip:    {\"file\": STRING, \"uri\": STRING, \"duration\": SECONDS,\n"
+"                       \"label\": STRING|null, \"confidence\": NUMBER|null,\n"
+"                       \"top_k\": [{\"label\": STRING, \"score\": NUMBER}, ...]}\n"
+"    Inputs that failed print nothing on stdout.\n"
+"\n"
+"EXIT STATUS\n"
+"    0   every input was classified.\n"
+"    1   some inputs failed (each named on stderr with the reason); the others were\n"
+"        classified and printed.\n"
+"    2   usage error, or the element or model cannot be loaded; nothing was classified.\n"
+"\n"
+"EXAMPLES\n"
+"    mega-classify examples/data/commands.wav\n"
+"    mega-classify --clip --format csv -j 4 clips/*.wav > labels.csv\n"
+"    mega-classify --format json http://example.com/talk.ogg | jq .detections\n"
+"    mega-classify --threshold 0.8 --plot posteriors.png recording.flac\n"
+"\n"
+"ENVIRONMENT\n"
+"    GST_PLUGIN_PATH     where GStreamer looks for the plugin (an uninstalled build finds\n"
+"                        its own <builddir>/plugin by itself).\n"
+"    MEGA_MODEL_PATH     the element's default model when --model is not given.\n"
+"    GST_DEBUG=megaclassify:5  the element's debug log.\n"
+"\n"
+"SEE ALSO\n"
+"    gst-inspect-1.0 megaclassify, gst-launch-1.0(1), tools/CLI.md\n";
+
+static void
+usage_error (const char *fmt, const char *arg)
+{
+  fprintf (stderr, "mega-classify: ");
+  fprintf (stderr, fmt, arg);
+  fprintf (stderr, "\nTry 'mega-classify --help' for more information.\n");
+}
+
+static gboolean
+parse_double (const char *text, gdouble *out)
+{
+  char *end = NULL;
+  errno = 0;
+  gdouble v = g_ascii_strtod (text, &end);
+  if (errno != 0 || end == text || *end != '\0' || !isfinite (v))
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+parse_uint (const char *text, guint max, guint *out)
+{
+  guint64 v;
+  if (!g_ascii_string_to_unsigned (text, 10, 0, max, &v, NULL))
+    return FALSE;
+  *out = (guint) v;
+  return TRUE;
+}
+
+static gboolean
+parse_ms (const char *text, guint64 *ns)
+{
+  gdouble ms;
+  if (!parse_double (text, &ms) || ms < 0 || ms > 3.6e6)
+    return FALSE;
+  *ns = (guint64) (ms * GST_MSECOND + 0.5);
+  return TRUE;
+}
+
+int
+mc_options_parse (McOptions *opts, int argc, char **argv)
+{
+  enum { OPT_MINIMUM_COUNT = 256 };
+  static const struct option longopts[] = {
+    { "events", no_argument, NULL, 'e' },
+    { "clip", no_argument, NULL, 'c' },
+    { "format", required_argument, NULL, 'f' },
+    { "model", required_argument, NULL, 'm' },
+    { "threshold", required_argument, NULL, 't' },
+    { "smoothing", required_argument, NULL, 's' },
+    { "suppression", required_argument, NULL, 'S' },
+    { "minimum-count", required_argument, NULL, OPT_MINIMUM_COUNT },
+    { "top-k", required_argument, NULL, 'k' },
+    { "jobs", required_argument, NULL, 'j' },
+    { "plot", required_argument, NULL, 'p' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+  };
+  gboolean saw_events = FALSE, saw_clip = FALSE;
+
+  memset (opts, 0, sizeof *opts);
+  opts->jobs = MAX (1, g_get_num_processors ());
+  opterr = 0;
+  int c;
+  while ((c = getopt_long (argc, argv, ":ecf:m:t:s:S:k:j:p:qhV", longopts, NULL)) != -1) {
+    switch (c) {
+      case 'e': saw_events = TRUE; opts->mode = MC_MODE_EVENTS; break;
+      case 'c': saw_clip = TRUE; opts->mode = MC_MODE_CLIP; break;
+      case 'f':
+        if (g_str_equal (optarg, "table")) opts->format = MC_FORMAT_TABLE;
+        else if (g_str_equal (optarg, "json")) opts->format = MC_FORMAT_JSON;
+        else if (g_str_equal (optarg, "csv")) opts->format = MC_FORMAT_CSV;
+        else { usage_error ("unknown format '%s' (table, json or csv)", optarg); return MC_EXIT_USAGE; }
+        break;
+      case 'm':
+        g_free (opts->settings.model);
+        opts->settings.model = g_strdup (optarg);
+        break;
+      case 't':
+        if (!parse_double (optarg, &opts->settings.threshold) ||
+            opts->settings.threshold < 0 || opts->settings.threshold > 1) {
+          usage_error ("--threshold wants a number from 0 to 1, not '%s'", optarg);
+          return MC_EXIT_USAGE;
+        }
+        opts->settings.set_threshold = TRUE;
+        break;
+      case 's':
+        if (!parse_ms (optarg, &opts->settings.smoothing_ns)) {
+          usage_error ("--smoothing wants milliseconds (>= 0), not '%s'", optarg);
+          return MC_EXIT_USAGE;
+        }
+        opts->settings.set_smoothing = TRUE;
+        break;
+      case 'S':
+        if (!parse_ms (optarg, &opts->settings.suppression_ns)) {
+          usage_error ("--suppression wants milliseconds (>= 0), not '%s'", optarg);
+          return MC_EXIT_USAGE;
+        }
+        opts->settings.set_suppression = TRUE;
+        break;
+      case OPT_MINIMUM_COUNT:
+        if (!parse_uint (optarg, 1000000, &opts->settings.minimum_count)) {
+          usage_error ("--minimum-count wants a whole number, not '%s'", optarg);
+          return MC_EXIT_USAGE;
+        }
+        opts->settings.set_minimum_count = TRUE;
+        break;
+      case 'k':
+        if (!parse_uint (optarg, 1024, &opts->settings.top_k) || opts->settings.top_k == 0) {
+          usage_error ("--top-k wants a number from 1 to 1024, not '%s'", optarg);
+          return MC_EXIT_USAGE;
+        }
+        break;
+      case 'j':
+        if (!parse_uint (optarg, 1024, &opts->jobs) || opts->jobs == 0) {
+          usage_error ("--jobs wants a number from 1 to 1024, not '%s'", optarg);
+          return MC_EXIT_USAGE;
+        }
+        break;
+      case 'p':
+        g_free (opts->plot);
+        opts->plot = g_strdup (optarg);
+        break;
+      case 'q': opts->quiet = TRUE; break;
+      case 'h': fputs (help_text, stdout); return MC_EXIT_OK;
+      case 'V': printf ("mega-classify %s\n", MEGA_VERSION); return MC_EXIT_OK;
+      case ':': usage_error ("option '%s' needs a value", argv[optind - 1]); return MC_EXIT_USAGE;
+      default: usage_error ("unknown option '%s'", argv[optind - 1]); return MC_EXIT_USAGE;
+    }
+  }
+  if (saw_events && saw_clip) {
+    usage_error ("%s", "--events and --clip exclude each other");
+    return MC_EXIT_USAGE;
+  }
+  if (optind >= argc) {
+    usage_error ("%s", "no input files");
+    return MC_EXIT_USAGE;
+  }
+  if (opts->plot != NULL && argc - optind != 1) {
+    usage_error ("%s", "--plot draws one file: give exactly one input");
+    return MC_EXIT_USAGE;
+  }
+  opts->inputs = g_new0 (gchar *, argc - optind + 1);
+  for (int i = optind; i < argc; i++)
+    opts->inputs[i - optind] = g_strdup (argv[i]);
+  return -1;
+}
+
+void
+mc_options_clear (McOptions *opts)
+{
+  g_free (opts->settings.model);
+  g_strfreev (opts->settings.labels);
+  g_free (opts->plot);
+  g_strfreev (opts->inputs);
+  memset (opts, 0, sizeof *opts);
+}

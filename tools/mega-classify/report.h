@@ -1,0 +1,20 @@
+/* Printing results: table, json or csv, events or clip. */
+#pragma once
+
+#include <stdio.h>
+#include "options.h"
+
+G_BEGIN_DECLS
+
+typedef struct McReport McReport;
+
+/* inputs and labels size the table's columns up front, so rows can be printed as soon
+ * as each file is done and still line up. */
+McReport *mc_report_new (McMode mode, McFormat format, FILE *out, gchar **inputs,
+    gchar **labels);
+void mc_report_header (McReport *report);
+/* Prints the results of a job that succeeded; prints nothing for a failed one. */
+void mc_report_job (McReport *report, const McJob *job);
+void mc_report_free (McReport *report);
+
+G_END_DECLS
