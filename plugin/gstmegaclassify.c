@@ -74,13 +74,19 @@
  * ## Summary at EOS: `megaclassify-summary`
  *
  * Before EOS goes downstream the element drains its resampler and posts one element message
- * with the clip-level result: the mean of the per-frame posteriors over every frame since the
- * element started or the last FLUSH_STOP (resets inside the stream do not clear it); the clip's
- * class is the argmax of that mean over all labels, background included. These are exactly the
- * frames mega_model_forward_audio() gives for the same audio (no padding), except that audio
- * shorter than one frame is zero-padded to one frame. Fields:
+ * with the clip-level result, for classifying short clips and whole files. Each label's clip
+ * score is its peak smoothed posterior (the window mean the detections use) over every frame
+ * since the element started or the last FLUSH_STOP (resets inside the stream do not clear it),
+ * counting frames where the window holds at least #GstMegaClassify:minimum-count frames. The
+ * clip's class is the best non-background label whose score reaches #GstMegaClassify:threshold;
+ * else the best background label other than `_silence_` that reaches it; else `_silence_`.
+ * (A mean over the clip would let the silence around a single word outvote it.) The frames are
+ * exactly those mega_model_forward_audio() gives for the same audio (no padding), except that
+ * audio shorter than one frame is zero-padded to one frame. Fields:
  *
- * * `labels`, `scores`, `label`, `class-index`, `confidence`: as in the posteriors message.
+ * * `label`, `class-index`, `confidence`: the clip's class and its score.
+ * * `labels`, `scores` (#GstValueArray): the top-k labels, the clip's class first, then the
+ *   others by descending score.
  * * `frames` (guint64): number of frames averaged.
  * * `timestamp` (guint64): buffer time of the first sample analysed.
  * * `duration` (guint64): duration of the audio analysed.
@@ -160,7 +166,9 @@ struct _GstMegaClassify {
   GstClockTime base_pts;
   guint64 interval_k, interval_used;
   guint64 last_end_sample;   /* end of the newest frame, model samples since reset */
-  double *summary_sum;
+  gboolean *background;      /* per label: name starts with '_' */
+  int silence;               /* index of `_silence_`, or -1 */
+  double *summary_peak;      /* per label: highest smoothed posterior since start/flush */
   guint64 summary_frames, summary_samples;
   GstClockTime summary_ts;
   guint64 nonfinite_samples, nonfinite_rows;
@@ -274,8 +282,8 @@ reset_stream (GstMegaClassify *self)
 static void
 reset_summary (GstMegaClassify *self)
 {
-  if (self->summary_sum)
-    memset (self->summary_sum, 0, sizeof (double) * self->n_labels);
+  if (self->summary_peak)
+    memset (self->summary_peak, 0, sizeof (double) * self->n_labels);
   self->summary_frames = self->summary_samples = 0;
   self->summary_ts = GST_CLOCK_TIME_NONE;
 }
@@ -360,7 +368,7 @@ report_posteriors (GstMegaClassify *self, guint64 frame)
   if (fill == 0 || !result_times (self, end, (guint64) (fill - 1) * self->shift + self->frame_length, &t))
     return;
   GstStructure *s = mega_result_top_k ("megaclassify-posteriors", self->labels,
-      mega_detector_mean (self->detector), self->n_labels, (int) self->snap.top_k);
+      mega_detector_mean (self->detector), self->n_labels, (int) self->snap.top_k, -1);
   gst_structure_set (s, "timestamp", G_TYPE_UINT64, t.timestamp,
       "stream-time", G_TYPE_UINT64, t.stream_time,
       "running-time", G_TYPE_UINT64, t.running_time,
@@ -384,13 +392,17 @@ handle_frame (GstMegaClassify *self, const float *logits, guint64 frame)
     self->nonfinite_rows++;
     GST_WARNING_OBJECT (self, "non-finite model output on frame %" G_GUINT64_FORMAT, frame);
   }
-  for (int k = 0; k < self->n_labels; k++)
-    self->summary_sum[k] += p[k];
   self->summary_frames++;
   self->last_end_sample = frame * self->shift + self->frame_length;
 
   MegaDetection det;
-  if (mega_detector_push (self->detector, p, &det))
+  gboolean fired = mega_detector_push (self->detector, p, &det);
+  if (mega_detector_ready (self->detector) || self->summary_frames == 1) {
+    const double *mean = mega_detector_mean (self->detector);
+    for (int k = 0; k < self->n_labels; k++)
+      self->summary_peak[k] = MAX (self->summary_peak[k], mean[k]);
+  }
+  if (fired)
     report_detection (self, &det);
 
   if (self->snap.interval && self->snap.post_messages) {
@@ -447,16 +459,14 @@ finish_stream (GstMegaClassify *self)
     g_free (zeros);
   }
   if (self->summary_frames > 0 && self->snap.post_messages) {
-    double *mean = g_new (double, self->n_labels);
-    for (int k = 0; k < self->n_labels; k++)
-      mean[k] = self->summary_sum[k] / self->summary_frames;
-    GstStructure *s = mega_result_top_k ("megaclassify-summary", self->labels, mean,
-        self->n_labels, (int) self->snap.top_k);
+    int decided = mega_clip_decision (self->summary_peak, self->background, self->silence,
+        self->n_labels, self->snap.threshold);
+    GstStructure *s = mega_result_top_k ("megaclassify-summary", self->labels,
+        self->summary_peak, self->n_labels, (int) self->snap.top_k, decided);
     gst_structure_set (s, "frames", G_TYPE_UINT64, self->summary_frames,
         "timestamp", G_TYPE_UINT64, self->summary_ts,
         "duration", G_TYPE_UINT64,
         gst_util_uint64_scale_int (self->summary_samples, GST_SECOND, self->rate), NULL);
-    g_free (mean);
     post_structure (self, s);
   }
   self->started = FALSE;
@@ -502,15 +512,18 @@ gst_mega_classify_start (GstBaseTransform *trans)
   self->frame_length = info->frame_length;
   self->n_labels = info->n_labels;
   self->labels = info->labels;
-  gboolean *background = g_new (gboolean, self->n_labels);
-  for (int k = 0; k < self->n_labels; k++)
-    background[k] = self->labels[k][0] == '_';
+  self->background = g_new (gboolean, self->n_labels);
+  self->silence = -1;
+  for (int k = 0; k < self->n_labels; k++) {
+    self->background[k] = self->labels[k][0] == '_';
+    if (strcmp (self->labels[k], "_silence_") == 0)
+      self->silence = k;
+  }
   guint max_window = (guint) gst_util_uint64_scale_ceil (MEGACLASSIFY_MAX_SMOOTHING, self->rate,
       (guint64) self->shift * GST_SECOND) + 1;
-  self->detector = mega_detector_new (self->n_labels, background, max_window);
-  g_free (background);
+  self->detector = mega_detector_new (self->n_labels, self->background, max_window);
   self->posteriors = g_new (float, self->n_labels);
-  self->summary_sum = g_new0 (double, self->n_labels);
+  self->summary_peak = g_new0 (double, self->n_labels);
   self->interval_used = 0;
   self->nonfinite_samples = self->nonfinite_rows = 0;
   reset_stream (self);
@@ -529,7 +542,8 @@ gst_mega_classify_stop (GstBaseTransform *trans)
   g_clear_pointer (&self->detector, mega_detector_free);
   g_clear_pointer (&self->input, mega_mono_input_free);
   g_clear_pointer (&self->posteriors, g_free);
-  g_clear_pointer (&self->summary_sum, g_free);
+  g_clear_pointer (&self->summary_peak, g_free);
+  g_clear_pointer (&self->background, g_free);
   self->started = FALSE;
   return TRUE;
 }

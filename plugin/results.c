@@ -19,14 +19,20 @@ mega_result_detection (const char *label, int class_index, double confidence,
 
 GstStructure *
 mega_result_top_k (const char *name, const char *const *labels, const double *scores,
-    int n, int k)
+    int n, int k, int first)
 {
   k = CLAMP (k, 1, n);
   int *order = g_new (int, n);
   for (int i = 0; i < n; i++)
     order[i] = i;
+  int sorted_from = 0;
+  if (first >= 0 && first < n) {
+    order[0] = first;
+    order[first] = 0;
+    sorted_from = 1;
+  }
   /* Partial selection sort: k is small, and ties keep the lower class index first. */
-  for (int i = 0; i < k; i++) {
+  for (int i = sorted_from; i < k; i++) {
     int best = i;
     for (int j = i + 1; j < n; j++)
       if (scores[order[j]] > scores[order[best]])

@@ -18,9 +18,11 @@ GstStructure *mega_result_detection (const char *label, int class_index, double 
     const MegaResultTimes *times, GstClockTime start, GstClockTime end);
 
 /* Top-k of `scores` (n values, all labels) as labels/scores arrays plus label/confidence of
- * the best one. name is "megaclassify-posteriors" or "megaclassify-summary". */
+ * the first one. `first` >= 0 puts that class first whatever its score (the summary's
+ * decided label); -1 orders purely by score. name is "megaclassify-posteriors" or
+ * "megaclassify-summary". */
 GstStructure *mega_result_top_k (const char *name, const char *const *labels,
-    const double *scores, int n, int k);
+    const double *scores, int n, int k, int first);
 
 /* Registers the meta (once) and attaches a copy of the fields of `s` to buf. */
 void mega_result_attach_meta (GstBuffer *buf, const GstStructure *s);

@@ -5,9 +5,10 @@ tests/train/test_decision.py through the real element):
 
   smoothed[t] = mean of the posteriors of frames max(0, t-W+1) .. t          (W = smoothing)
   detection at t: c = argmax over non-background labels of smoothed[t];
-      smoothed[t][c] >= threshold, at least `minimum_count` frames in the window,
+      smoothed[t][c] >= threshold, at least min(minimum_count, W) frames in the window,
       and (c differs from the last detection, or t - t_last >= suppression).
-  clip summary: score[c] = max over t of smoothed[t][c]; the clip label is the best
+  clip summary: score[c] = max of smoothed[t][c] over t = 0 and the frames where a detection
+      could fire; the clip label is the best
       non-background label whose score reaches the threshold, else the best background label
       other than `_silence_` whose score reaches it, else `_silence_` (or, without one, the
       best-scoring background label).
@@ -18,6 +19,10 @@ import numpy as np
 
 def is_background(label):
     return label.startswith("_")
+
+
+def _ready(t, window, minimum_count):
+    return min(t + 1, window) >= min(minimum_count, window)
 
 
 def smooth(post, window):
@@ -34,7 +39,7 @@ def detect(post, labels, window, threshold, suppression, minimum_count=3):
     sm = smooth(post, window)
     out, last, last_t = [], None, None
     for t in range(len(post)):
-        if min(t + 1, window) < minimum_count:
+        if not _ready(t, window, minimum_count):
             continue
         scores = np.where(fg, sm[t], -1.0)
         c = int(np.argmax(scores))
@@ -47,10 +52,11 @@ def detect(post, labels, window, threshold, suppression, minimum_count=3):
     return out
 
 
-def clip_decision(post, labels, window, threshold):
+def clip_decision(post, labels, window, threshold, minimum_count=3):
     """Returns (class index, scores per class) by the summary rule above."""
     sm = smooth(post, window)
-    score = sm.max(axis=0)
+    ready = [t for t in range(len(sm)) if t == 0 or _ready(t, window, minimum_count)]
+    score = sm[ready].max(axis=0)
     fg = [i for i, l in enumerate(labels) if not is_background(l)]
     bg = [i for i, l in enumerate(labels) if is_background(l) and l != "_silence_"]
     for group in (fg, bg):

@@ -1,0 +1,69 @@
+"""Deterministic list of clips to synthesise: which word, split, engine,
+speaker and prosody, and the output file name."""
+import hashlib
+import random
+
+import numpy as np
+
+from .speakers import ENGINES
+from .synth import draw_params
+
+
+def item_rng(*key):
+    """Per-item RNG from a stable hash, so results do not depend on job order."""
+    h = hashlib.sha256("|".join(map(str, key)).encode()).digest()
+    return np.random.default_rng(int.from_bytes(h[:8], "little"))
+
+
+def counts(sizes, word, kind, index):
+    """{split: {engine: n}} for one word. Engines get equal shares; counts
+    that do not divide by 3 rotate the remainder by word index."""
+    out = {}
+    for split in ("train", "validation", "test"):
+        n = sizes[kind][split]
+        if kind == "unknown" and split != "train":
+            # Ordinary unknown words give one held-out clip, alternating val/test.
+            n = 1 if (index % 2 == 0) == (split == "validation") else 0
+        per = {e: n // 3 for e in ENGINES}
+        for j in range(n % 3):
+            per[ENGINES[(index + j) % 3]] += 1
+        out[split] = per
+    return out
+
+
+def default_sizes(per_word):
+    kw_held = max(3, per_word // 6)
+    return {
+        "keyword": {"train": per_word, "validation": kw_held, "test": kw_held},
+        "auxiliary": {"train": max(3, per_word // 4), "validation": max(3, kw_held // 5),
+                      "test": max(3, kw_held // 5)},
+        "near_miss": {"train": max(3, per_word // 20), "validation": 1, "test": 1},
+        "unknown": {"train": 3, "validation": 1, "test": 1},
+    }
+
+
+def make_plan(seed, words, pools, sizes):
+    """words: [(word, kind)]. Returns a list of job dicts sorted by output path."""
+    jobs = []
+    for index, (word, kind) in enumerate(words):
+        for split, per in counts(sizes, word, kind, index).items():
+            for engine, n in per.items():
+                pool = pools[(engine, split)]
+                rnd = random.Random(f"{seed}|{word}|{split}|{engine}")
+                # Cycle through a shuffled pool so one word uses many speakers.
+                order = list(pool)
+                rnd.shuffle(order)
+                for i in range(n):
+                    spk = order[i % len(order)]
+                    rng = item_rng(seed, word, split, engine, i)
+                    jobs.append(dict(word=word, kind=kind, split=split, engine=engine,
+                                     voice=spk["voice"], variant=spk["variant"], speaker=spk["id"],
+                                     seed=int(rng.integers(0, 2 ** 31)),
+                                     params=draw_params(rng, engine, spk["voice"])))
+    # Number the clips of each (word, speaker) like GSC's _nohash_<k>.
+    seen = {}
+    for j in jobs:
+        k = seen.get((j["word"], j["speaker"]), 0)
+        seen[(j["word"], j["speaker"])] = k + 1
+        j["rel"] = f"{j['word']}/{j['speaker']}_nohash_{k}.wav"
+    return jobs
