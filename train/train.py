@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corpus_index import DEFAULT_LABELS, CorpusIndex  # noqa: E402
+from corpus_index import DEFAULT_LABELS, CorpusIndex, speaker_of  # noqa: E402
 from decision import clip_decision  # noqa: E402
 from feature_cache import build_clip_cache, build_noise_cache, load_or_build  # noqa: E402
 from mega_ref import (FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,  # noqa: E402
@@ -40,8 +40,8 @@ def parse_args(argv=None):
     p.add_argument("--cache", default="data/cache")
     p.add_argument("--versions", type=int, default=4, help="augmented renderings per training clip")
     p.add_argument("--train-splits", default="train", help="e.g. train,validation to train on all speakers")
-    p.add_argument("--exclude", default="", help="comma-separated substrings: training clips whose "
-                   "speaker id contains one are left out (leave-one-engine-out studies)")
+    p.add_argument("--exclude-engine", default="", help="leave this engine's speakers out of training "
+                   "(espeak, flite, festival: the leave-one-engine-out study; needs the corpus's speakers.json)")
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--minutes", type=float, default=0, help="stop after this much training time")
     p.add_argument("--batch", type=int, default=24)
@@ -84,12 +84,17 @@ def merge_caches(caches):
     return out
 
 
-def drop_speakers(cache, patterns):
-    if not patterns:
+def engine_speakers(corpus, engine):
+    with open(os.path.join(corpus, "speakers.json")) as f:
+        return {s["id"] for s in json.load(f)["speakers"] if s["engine"] == engine}
+
+
+def drop_speakers(cache, speakers):
+    if not speakers:
         return cache
     per_clip = len(cache["feats"]) // max(1, len(cache["rels"]))
     keep = [i for i in range(len(cache["feats"]))
-            if not any(p in os.path.basename(cache["rels"][i // per_clip]) for p in patterns)]
+            if speaker_of(cache["rels"][i // per_clip]) not in speakers]
     idx = torch.tensor(keep)
     return {"feats": [cache["feats"][i] for i in keep], "spans": cache["spans"][idx],
             "levels": cache["levels"][idx], "labels": cache["labels"][idx],
@@ -142,7 +147,8 @@ def main(argv=None):
                              lambda: build_clip_cache(index, split, fe, versions, args.seed, args.jobs))
 
     train = merge_caches([cache_for(s, args.versions) for s in args.train_splits.split(",")])
-    train = drop_speakers(train, [p for p in args.exclude.split(",") if p])
+    if args.exclude_engine:
+        train = drop_speakers(train, engine_speakers(args.corpus, args.exclude_engine))
     val_clips = cache_for("validation", 0)
     noise = load_or_build(os.path.join(args.cache, f"noise-m{fe.n_mels}.pt"),
                           lambda: build_noise_cache(index, fe))
@@ -169,9 +175,23 @@ def main(argv=None):
     warmup = max(1, min(200, args.steps // 10))
 
     def lr_at(step):
+        """Linear warm-up, then cosine decay over the run, whether steps or minutes end it."""
         if step < warmup:
             return args.lr * (step + 1) / warmup
-        return args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, args.steps - warmup))))
+        done = (step - warmup) / max(1, args.steps - warmup)
+        if args.minutes:
+            done = max(done, (time.time() - t0) / (args.minutes * 60))
+        return args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
+
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+
+    def save_best(weights, accuracy):
+        """The best checkpoint so far is always on disk, as a model file the element can load."""
+        snapshot = MegaClassifier(config)
+        snapshot.load_state_dict(weights)
+        description = (f"gst-mega keyword model trained on {os.path.basename(os.path.abspath(args.corpus))}; "
+                       f"{params} parameters; validation clip accuracy {accuracy:.4f}")
+        save_model(snapshot.eval(), args.out, description)
 
     log = {"config": config.to_dict(), "args": vars(args), "params": params, "macs_per_frame": macs,
            "curve": []}
@@ -207,15 +227,11 @@ def main(argv=None):
             if acc > best:
                 best = acc
                 best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                save_best(best_state, best)
         if last:
             break
 
-    model.load_state_dict(best_state)
-    model.cpu().eval()
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    description = (f"gst-mega keyword model trained on {os.path.abspath(args.corpus)}; "
-                   f"{params} parameters; best validation clip accuracy {best:.4f}")
-    save_model(model, args.out, description)
+    save_best(best_state, best)
     log["best_val_clip_accuracy"] = best
     log["train_minutes"] = (time.time() - t0) / 60
     with open(args.log or os.path.splitext(args.out)[0] + ".train.json", "w") as f:
