@@ -70,6 +70,7 @@ bench_stream (const BenchOptions *o)
     bench_die ("%s: only %.1f s of audio", o->audio, audio_s);
 
   bench_json_begin ("stream");
+  bench_json_str ("label", o->label ? o->label : "");
   bench_json_num ("hop_ms", o->hop_ms);
   bench_json_num ("minutes", o->minutes);
   bench_json_num ("hops", (double) hist->n);

@@ -7,6 +7,14 @@
  * needs the EMA state and the keys of frames before it. */
 #include "mega_internal.h"
 
+/* The network never reads floating-point exception flags, so comparisons need not be kept
+ * in branches to preserve them (without this GCC will not vectorise a loop with a clamp),
+ * and a * b + c may be one fused multiply-add where the CPU has it (the x86-64-v3 clones):
+ * half the instructions, and one rounding instead of two. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("no-trapping-math", "fp-contract=fast")
+#endif
+
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
@@ -15,6 +23,23 @@
 #include <pmmintrin.h>
 #include <xmmintrin.h>
 #define HAVE_MXCSR 1
+#endif
+
+/* The loops outside the matrix products are compiled twice, for x86-64-v3 (AVX2, 8 floats
+ * per instruction) and for the baseline (SSE2, 4), and the dynamic loader picks one for the
+ * CPU, so the build stays portable. OpenBLAS chooses its kernels at run time the same way. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define HOT_LOOPS __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#endif
+#endif
+#ifndef HOT_LOOPS
+#define HOT_LOOPS
+#endif
+
+/* Below this many rows linear() uses its own loops rather than OpenBLAS (see linear_few). */
+#ifndef LINEAR_FEW_ROWS
+#define LINEAR_FEW_ROWS 16
 #endif
 
 /* On silent input the EMA states decay geometrically towards zero and soon become denormal
@@ -101,32 +126,156 @@ mega_run_state_reset (const MegaModel *m, MegaRunState *rs)
   memset (rs->win_v, 0, sizeof (float) * L * c->window * c->h_dim);
 }
 
+/* Eight floats as one value: one AVX register in the x86-64-v3 clones, two SSE registers in
+ * the baseline (GCC and Clang vector extension). */
+typedef float v8f __attribute__ ((vector_size (32)));
+/* The baseline clone passes v8f between inlined helpers only; GCC's note that such values
+ * would be passed differently without AVX is about an ABI no caller sees. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+static inline v8f
+load8 (const float *p)
+{
+  v8f v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline float
+sum8 (v8f v)
+{
+  return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+static inline float
+dot (const float *a, const float *b, int n)
+{
+  v8f acc = { 0 };
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    acc += load8 (a + i) * load8 (b + i);
+  float s = sum8 (acc);
+  for (; i < n; i++)
+    s += a[i] * b[i];
+  return s;
+}
+
+/* s[k][r] = x_r . w_k for 4 weight rows w_k (in floats each, in % 8 == 0) and R = 1 or 2
+ * input rows x_r. Inlined into the callers' clones (a separate copy would be baseline code). */
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+static ALWAYS_INLINE void
+dots_4xR (const float *w, int in, const float *x0, const float *x1, int R, float s[4][2])
+{
+  const float *w0 = w, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+  v8f a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
+  v8f b0 = { 0 }, b1 = { 0 }, b2 = { 0 }, b3 = { 0 };
+  for (int i = 0; i < in; i += 8) {
+    v8f r0 = load8 (w0 + i), r1 = load8 (w1 + i), r2 = load8 (w2 + i), r3 = load8 (w3 + i);
+    v8f u = load8 (x0 + i);
+    a0 += r0 * u;
+    a1 += r1 * u;
+    a2 += r2 * u;
+    a3 += r3 * u;
+    if (R == 2) {
+      v8f v = load8 (x1 + i);
+      b0 += r0 * v;
+      b1 += r1 * v;
+      b2 += r2 * v;
+      b3 += r3 * v;
+    }
+  }
+  s[0][0] = sum8 (a0), s[1][0] = sum8 (a1), s[2][0] = sum8 (a2), s[3][0] = sum8 (a3);
+  if (R == 2)
+    s[0][1] = sum8 (b0), s[1][1] = sum8 (b1), s[2][1] = sum8 (b2), s[3][1] = sum8 (b3);
+}
+
+/* linear() for a few rows, as a stream's 10-100 ms buffers give: each group of 4 weight rows
+ * is read once and used for all T input rows, two at a time. OpenBLAS would copy (pack) the
+ * whole weight matrix on every call instead, which for small T costs as much as the product
+ * itself. */
+HOT_LOOPS static void
+linear_few (const float *x, size_t T, int in, const float *W, const float *b, int out, float *y)
+{
+  int o = 0;
+  if (in % 8 == 0)
+    for (; o + 4 <= out; o += 4) {
+      const float *w = W + (size_t) o * in;
+      float s[4][2];
+      size_t t = 0;
+      for (; t + 2 <= T; t += 2) {
+        dots_4xR (w, in, x + t * in, x + (t + 1) * in, 2, s);
+        for (int k = 0; k < 4; k++) {
+          y[t * out + o + k] = b[o + k] + s[k][0];
+          y[(t + 1) * out + o + k] = b[o + k] + s[k][1];
+        }
+      }
+      if (t < T) {
+        dots_4xR (w, in, x + t * in, NULL, 1, s);
+        for (int k = 0; k < 4; k++)
+          y[t * out + o + k] = b[o + k] + s[k][0];
+      }
+    }
+  for (; o < out; o++)  /* the rest, or all when in is not a multiple of 8 */
+    for (size_t t = 0; t < T; t++)
+      y[t * out + o] = b[o] + dot (W + (size_t) o * in, x + t * in, in);
+}
+
 /* y[T x out] = x[T x in] W^T + b, W row-major [out x in] (PyTorch's Linear). */
 static void
 linear (const float *x, size_t T, int in, const float *W, const float *b, int out, float *y)
 {
+  if (T < LINEAR_FEW_ROWS) {
+    linear_few (x, T, in, W, b, out, y);
+    return;
+  }
   for (size_t t = 0; t < T; t++)
     memcpy (y + t * out, b, sizeof (float) * out);
-  if (T == 1)
-    cblas_sgemv (CblasRowMajor, CblasNoTrans, out, in, 1.0f, W, in, x, 1, 1.0f, y, 1);
-  else
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, out, in, 1.0f, x, in, W, in,
-        1.0f, y, out);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, out, in, 1.0f, x, in, W, in,
+      1.0f, y, out);
+}
+
+/* expf without a call or a branch, so that the loops over silu, sigmoid and softmax
+ * vectorise; the network spends a quarter of its time in libm's expf otherwise. It is
+ * Cephes' expf: x = k ln2 + r with |r| <= ln2/2, exp(r) by a degree-7 polynomial (relative
+ * error about 1e-7, like expf), 2^k built in the exponent bits. Inputs are clamped to where
+ * 2^k stays a normal float; exp(-87.3) = 1e-38 stands for smaller results, which changes
+ * silu, sigmoid and softmax by less than 1e-36. */
+static inline float
+exp_fast (float x)
+{
+  x = x < -87.3f ? -87.3f : x > 88.3f ? 88.3f : x;
+  /* round x/ln2 to the nearest integer by adding 1.5 * 2^23 (SSE2 has no vector round) */
+  float shifted = x * 1.44269504f + 12582912.0f;
+  float k = shifted - 12582912.0f;
+  float r = x - k * 0.693359375f + k * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  int32_t bits;
+  memcpy (&bits, &shifted, sizeof bits);
+  bits = (bits - 0x4B400000 + 127) << 23;   /* the integer k, as the exponent of 2^k */
+  float scale;
+  memcpy (&scale, &bits, sizeof scale);
+  return p * scale;
 }
 
 static inline float
 silu (float x)
 {
-  return x / (1.0f + expf (-x));
+  return x / (1.0f + exp_fast (-x));
 }
 
 static inline float
 sigmoid (float x)
 {
-  return 1.0f / (1.0f + expf (-x));
+  return 1.0f / (1.0f + exp_fast (-x));
 }
 
-static void
+HOT_LOOPS static void
 activate (MegaActivation act, float *x, size_t n)
 {
   if (act == MEGA_ACT_SILU) {
@@ -138,7 +287,25 @@ activate (MegaActivation act, float *x, size_t n)
   }
 }
 
-static void
+/* Sum of x[i] - mean, or of its squares. */
+static inline float
+sum_lanes (const float *x, int n, gboolean squares, float mean)
+{
+  v8f acc = { 0 };
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    v8f v = load8 (x + i) - mean;
+    acc += squares ? v * v : v;
+  }
+  float s = sum8 (acc);
+  for (; i < n; i++) {
+    float v = x[i] - mean;
+    s += squares ? v * v : v;
+  }
+  return s;
+}
+
+HOT_LOOPS static void
 normalise (const MegaConfig *c, const MegaNorm *n, const float *x, size_t T, float *y)
 {
   int D = c->d_model;
@@ -148,23 +315,15 @@ normalise (const MegaConfig *c, const MegaNorm *n, const float *x, size_t T, flo
     float *yr = y + t * D;
     switch (c->norm) {
       case MEGA_NORM_LAYER: {
-        double s = 0, ss = 0;
-        for (int d = 0; d < D; d++)
-          s += xr[d];
-        float mean = (float) (s / D);
-        for (int d = 0; d < D; d++)
-          ss += (double) (xr[d] - mean) * (xr[d] - mean);
-        float inv = (float) (1.0 / sqrt (ss / D + eps));
+        float mean = sum_lanes (xr, D, FALSE, 0.0f) / D;
+        float inv = 1.0f / sqrtf (sum_lanes (xr, D, TRUE, mean) / D + eps);
         for (int d = 0; d < D; d++)
           yr[d] = (xr[d] - mean) * inv * n->weight[d] + n->bias[d];
         break;
       }
       case MEGA_NORM_SCALE:
       case MEGA_NORM_RMS: {
-        double ss = 0;
-        for (int d = 0; d < D; d++)
-          ss += (double) xr[d] * xr[d];
-        float inv = (float) (1.0 / sqrt (ss / D + eps));
+        float inv = 1.0f / sqrtf (sum_lanes (xr, D, TRUE, 0.0f) / D + eps);
         if (c->norm == MEGA_NORM_SCALE)
           for (int d = 0; d < D; d++)
             yr[d] = n->scalar * xr[d] * inv;
@@ -182,29 +341,30 @@ normalise (const MegaConfig *c, const MegaNorm *n, const float *x, size_t T, flo
 }
 
 /* One causal EMA step per (d, n) for frame row xn, giving MX (research/mega.md §4). */
-static void
+HOT_LOOPS static void
 ema_frame (const MegaLayer *L, int D, int N, const float *xn, float *h, float *mx)
 {
+  int N8 = N - N % 8;
   for (int d = 0; d < D; d++) {
     const float *pb = L->ema_pbeta + (size_t) d * N, *q = L->ema_q + (size_t) d * N;
     const float *g = L->ema_gamma + (size_t) d * N;
     float *hd = h + (size_t) d * N;
-    float x = xn[d], y = 0.0f;
-    for (int n = 0; n < N; n++) {
+    float x = xn[d];
+    v8f acc = { 0 };
+    for (int n = 0; n < N8; n += 8) {
+      v8f hn = load8 (pb + n) * x + load8 (q + n) * load8 (hd + n);
+      memcpy (hd + n, &hn, sizeof hn);
+      acc += load8 (g + n) * hn;
+    }
+    float y = sum8 (acc);
+    for (int n = N8; n < N; n++) {
       hd[n] = pb[n] * x + q[n] * hd[n];
       y += g[n] * hd[n];
     }
-    mx[d] = silu (y + L->ema_omega[d] * x);
+    mx[d] = y + L->ema_omega[d] * x;
   }
-}
-
-static inline float
-dot (const float *a, const float *b, int n)
-{
-  float s = 0.0f;
-  for (int i = 0; i < n; i++)
-    s += a[i] * b[i];
-  return s;
+  for (int d = 0; d < D; d++)
+    mx[d] = silu (mx[d]);
 }
 
 static inline float
@@ -217,7 +377,7 @@ laplace (float x)
 
 /* Attention of the query of frame n over its window (FORMAT.md "Positions"); o gets H values.
  * The key and value of frame n are already stored in row n % C. */
-static void
+HOT_LOOPS static void
 attend (const MegaConfig *c, const MegaLayer *L, const float *q, const float *wk,
     const float *wv, uint64_t n, float *scores, float *o)
 {
@@ -233,9 +393,12 @@ attend (const MegaConfig *c, const MegaLayer *L, const float *q, const float *wk
   }
   first = n - (uint64_t) i;
 
+  /* window row of local key j: (first + j) % C, without a 64-bit division per key */
+  int row0 = (int) (first % (uint64_t) C);
+#define KEY_ROW(j) (row0 + (j) < C ? row0 + (j) : row0 + (j) - C)
   float inv_len = 1.0f / (float) cnt;
   for (int j = 0; j < cnt; j++) {
-    const float *kj = wk + (size_t) ((first + j) % (uint64_t) C) * Z;
+    const float *kj = wk + (size_t) KEY_ROW (j) * Z;
     float bias = c->rel_pos_bias == MEGA_BIAS_SIMPLE ? L->rel_bias[C - 1 + j - i]
         : dot (L->rot_a + (size_t) i * Z, L->rot_b + (size_t) j * Z, Z);
     float s = dot (q, kj, Z);  /* q is pre-scaled by Z^-1/2 for softmax */
@@ -246,7 +409,7 @@ attend (const MegaConfig *c, const MegaLayer *L, const float *q, const float *wk
     for (int j = 1; j < cnt; j++)
       mx = MAX (mx, scores[j]);
     for (int j = 0; j < cnt; j++)
-      sum += scores[j] = expf (scores[j] - mx);
+      sum += scores[j] = exp_fast (scores[j] - mx);
     for (int j = 0; j < cnt; j++)
       scores[j] /= sum;
   } else if (c->attention == MEGA_ATT_LAPLACE) {
@@ -258,17 +421,41 @@ attend (const MegaConfig *c, const MegaLayer *L, const float *q, const float *wk
       scores[j] = r * r;
     }
   }
-  memset (o, 0, sizeof (float) * H);
-  for (int j = 0; j < cnt; j++) {
-    const float *vj = wv + (size_t) ((first + j) % (uint64_t) C) * H;
-    float a = scores[j];
-    for (int h = 0; h < H; h++)
-      o[h] += a * vj[h];
+  /* o = sum_j scores[j] v_j, 32 columns at a time: the sums stay in registers, and four
+   * independent ones keep the multiply-add unit busy while each waits for the last */
+  int h = 0;
+  for (; h + 32 <= H; h += 32) {
+    v8f a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
+    for (int j = 0; j < cnt; j++) {
+      const float *vj = wv + (size_t) KEY_ROW (j) * H + h;
+      float p = scores[j];
+      a0 += p * load8 (vj);
+      a1 += p * load8 (vj + 8);
+      a2 += p * load8 (vj + 16);
+      a3 += p * load8 (vj + 24);
+    }
+    memcpy (o + h, &a0, sizeof a0);
+    memcpy (o + h + 8, &a1, sizeof a1);
+    memcpy (o + h + 16, &a2, sizeof a2);
+    memcpy (o + h + 24, &a3, sizeof a3);
   }
+  for (; h + 8 <= H; h += 8) {
+    v8f acc = { 0 };
+    for (int j = 0; j < cnt; j++)
+      acc += scores[j] * load8 (wv + (size_t) KEY_ROW (j) * H + h);
+    memcpy (o + h, &acc, sizeof acc);
+  }
+  for (; h < H; h++) {
+    float acc = 0.0f;
+    for (int j = 0; j < cnt; j++)
+      acc += scores[j] * wv[(size_t) KEY_ROW (j) * H + h];
+    o[h] = acc;
+  }
+#undef KEY_ROW
 }
 
 /* Mega sub-layer on T rows of x, in place (research/mega.md §3.2). */
-static void
+HOT_LOOPS static void
 mega_sublayer (const MegaModel *m, int l, MegaRunState *rs, size_t T)
 {
   const MegaConfig *c = &m->cfg;
@@ -331,7 +518,7 @@ mega_sublayer (const MegaModel *m, int l, MegaRunState *rs, size_t T)
 }
 
 /* Normalised feed-forward network on T rows of x, in place (research/mega.md §3.5). */
-static void
+HOT_LOOPS static void
 nffn (const MegaModel *m, int l, MegaRunState *rs, size_t T)
 {
   const MegaConfig *c = &m->cfg;

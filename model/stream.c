@@ -4,8 +4,10 @@
 #include "mega_internal.h"
 
 /* Frames batched into one matrix product. A 10 ms hop gives one frame per buffer of 10 ms,
- * so 64 covers buffers up to 0.64 s in one pass; larger ones are split. */
-#define STREAM_MAX_FRAMES 64
+ * so 32 covers buffers up to 0.32 s in one pass; larger ones are split. The work buffers
+ * cost about 4 KB per frame (default model), so 32 keeps a whole stream under 256 KB;
+ * beyond 10-20 frames a bigger batch gains little (bench/RESULTS.md). */
+#define STREAM_MAX_FRAMES 32
 
 struct MegaStream {
   const MegaModel *model;

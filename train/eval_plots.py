@@ -3,6 +3,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 import numpy as np  # noqa: E402
 
 
@@ -51,6 +52,7 @@ def det_png(path, grid, chosen, title):
     ax.axvline(1.0, color="grey", ls=":", lw=1)
     ax.axhline(5.0, color="grey", ls=":", lw=1)
     ax.set_xscale("symlog", linthresh=1.0)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlabel("false alarms per hour (test streams; symlog axis)")
     ax.set_ylabel("miss rate (%)")
     ax.set_title(title)
@@ -58,6 +60,7 @@ def det_png(path, grid, chosen, title):
     ax.legend(fontsize=8)
     bx.axhline(1.0, color="grey", ls=":", lw=1)
     bx.set_yscale("symlog", linthresh=1.0)
+    bx.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     bx.set_xlabel("threshold")
     bx.set_ylabel("false alarms per hour (klettres-only streams)")
     bx.set_title("real human letters/syllables, no keywords")

@@ -101,7 +101,8 @@ def score(streams, results, keywords, tolerance=TOLERANCE_S):
                         "recall": round(100.0 * v["hits"] / v["keywords"], 2) if v["keywords"] else None,
                         "false_alarms": v["false_alarms"],
                         "false_alarms_per_hour": round(v["false_alarms"] / (v["seconds"] / 3600), 2)}
-                    for k, v in sorted(per_snr.items())},
+                    for k, v in sorted(per_snr.items(), key=lambda kv: -float(kv[0].split()[0])
+                                       if kv[0] != "clean" else -1e9)},
     }
 
 

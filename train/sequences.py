@@ -28,7 +28,7 @@ FLOOR = math.log(np.finfo(np.float32).eps)
 
 class SequenceBuilder:
     def __init__(self, cache, noise, labels, seq_frames, rng, p_keyword=0.5, p_unknown=0.35,
-                 snr_db=(0.0, 30.0), p_clean=0.15, specaugment=True):
+                 snr_db=(0.0, 30.0), p_clean=0.15, specaugment=True, max_gap=100):
         self.cache = cache
         self.noise = noise
         self.seq_frames = seq_frames
@@ -38,6 +38,7 @@ class SequenceBuilder:
         self.specaugment = specaugment
         self.p_keyword, self.p_unknown = p_keyword, p_unknown
         self.snr_db, self.p_clean = snr_db, p_clean
+        self.max_gap = max_gap
         lab = cache["labels"].numpy()
         self.keyword_items = np.nonzero((lab != self.unknown) & (lab != self.silence))[0]
         self.unknown_items = np.nonzero(lab == self.unknown)[0]
@@ -82,12 +83,13 @@ class SequenceBuilder:
             if t + len(seg) > n:
                 break
             words.append((t, seg, item, t + (s - a), t + (e - a)))
-            t += len(seg) + int(self.rng.integers(5, 100))
+            t += len(seg) + int(self.rng.integers(5, self.max_gap))
         # One background level per sequence, relative to the loudest word in it.
         speech_db = max((float(self.cache["levels"][w[2]]) for w in words), default=-30.0)
         if noise_level_db == 0.0:
             snr = self.rng.uniform(*self.snr_db)
             feats += 2.0 * math.log(10.0) * (speech_db - snr) / 20.0
+            feats.clamp_(min=FLOOR)   # the filter bank never goes below its log floor
         for t0, seg, item, s, e in words:
             feats[t0: t0 + len(seg)] = torch.logaddexp(feats[t0: t0 + len(seg)], seg)
             label = int(self.cache["labels"][item])

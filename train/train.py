@@ -26,7 +26,7 @@ from corpus_index import DEFAULT_LABELS, CorpusIndex, speaker_of  # noqa: E402
 from decision import clip_decision  # noqa: E402
 from feature_cache import build_clip_cache, build_noise_cache, load_or_build  # noqa: E402
 from mega_ref import (FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,  # noqa: E402
-                      count_params, macs_per_frame, save_model)
+                      count_params, load_model, macs_per_frame, save_model)
 from sequences import IGNORE, SequenceBuilder  # noqa: E402
 
 
@@ -42,6 +42,9 @@ def parse_args(argv=None):
     p.add_argument("--train-splits", default="train", help="e.g. train,validation to train on all speakers")
     p.add_argument("--exclude-engine", default="", help="leave this engine's speakers out of training "
                    "(espeak, flite, festival: the leave-one-engine-out study; needs the corpus's speakers.json)")
+    p.add_argument("--init", help="start from this model file's weights (same architecture)")
+    p.add_argument("--max-gap", type=int, default=100, help="longest pause between words (frames)")
+    p.add_argument("--p-keyword", type=float, default=0.5, help="share of words that are keywords")
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--minutes", type=float, default=0, help="stop after this much training time")
     p.add_argument("--batch", type=int, default=24)
@@ -156,16 +159,20 @@ def main(argv=None):
           f"noise files: {len(noise)}", flush=True)
 
     rng = np.random.default_rng(args.seed)
-    builder = SequenceBuilder(train, noise, labels, args.seq_frames, rng)
+    builder = SequenceBuilder(train, noise, labels, args.seq_frames, rng, p_keyword=args.p_keyword,
+                              max_gap=args.max_gap)
     val_builder = SequenceBuilder(merge_caches([cache_for("validation", 1)]), noise, labels,
                                   args.seq_frames, np.random.default_rng(1234), specaugment=False)
     val_batches = [val_builder.batch(args.batch) for _ in range(4)]
 
     model = MegaClassifier(config)
-    # Per-bin normalisation from what the model will actually see (words over backgrounds).
-    sample = torch.cat([builder.batch(8)[0].reshape(-1, fe.n_mels) for _ in range(8)])
-    model.frontend.mean.copy_(sample.mean(0))
-    model.frontend.std.copy_(sample.std(0).clamp_min(1e-3))
+    if args.init:
+        model.load_state_dict(load_model(args.init).state_dict())
+    else:
+        # Per-bin normalisation from what the model will actually see (words over backgrounds).
+        sample = torch.cat([builder.batch(8)[0].reshape(-1, fe.n_mels) for _ in range(8)])
+        model.frontend.mean.copy_(sample.mean(0))
+        model.frontend.std.copy_(sample.std(0).clamp_min(1e-3))
     model.to(args.device).train()
     params = count_params(model)
     macs = macs_per_frame(config)

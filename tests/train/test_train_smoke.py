@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""End-to-end smoke test of the training path: a tiny synthetic corpus (make_corpus.py --tiny),
+a few training steps (train.py), the exported model file loaded by the C engine and by the
+element, and their outputs equal to PyTorch's.
+
+  1. The engine: the trained model plus the PyTorch float64 logits of a few seconds of the tiny
+     corpus's test clips, written in the golden format (tests/golden/README.md), checked by the
+     engine's golden test binary (offline and streaming; network tolerance 1e-4, audio path
+     3e-4, relative to max(1, max|logit|)).
+  2. The element: `mega-classify --clip` on one clip, every label's summary score against
+     decision.clip_decision on the PyTorch posteriors (1e-4).
+
+Environment (set by meson): MEGA_TEST_GOLDEN (the test-golden binary), MEGA_CLI, GST_PLUGIN_PATH.
+"""
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+TRAIN = os.path.join(ROOT, "train")
+sys.path.insert(0, TRAIN)
+import mega_ref  # noqa: E402
+import safetensors_io  # noqa: E402
+from corpus_index import read_wav, write_wav  # noqa: E402
+from element_cli import element_defaults, run_cli  # noqa: E402
+from eval_clips import decide_torch, torch_posteriors  # noqa: E402
+
+PY = "/usr/bin/python3"
+GOLDEN_BIN = os.environ.get("MEGA_TEST_GOLDEN", os.path.join(ROOT, "build", "tests", "engine", "test-golden"))
+POSTERIOR_TOL = 1e-4
+
+
+def fail(msg):
+    print("FAIL:", msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def run(cmd, timeout=120):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    check(r.returncode == 0, f"{' '.join(cmd)}: exit {r.returncode}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+    return r.stdout
+
+
+def main(tmp):
+    corpus = os.path.join(tmp, "corpus")
+    run([PY, os.path.join(TRAIN, "make_corpus.py"), "--tiny", "--out", corpus, "--jobs", "2", "--seed", "3"])
+    keywords = json.load(open(os.path.join(corpus, "speakers.json")))["keywords"]
+    labels = ["_silence_", "_unknown_"] + keywords
+    model_path = os.path.join(tmp, "m.safetensors")
+    run([PY, os.path.join(TRAIN, "train.py"), "--corpus", corpus, "--labels", ",".join(labels),
+         "--steps", "3", "--eval-every", "3", "--batch", "2", "--seq-frames", "200", "--versions", "1",
+         "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
+         "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2",
+         "--cache", os.path.join(tmp, "cache"), "--out", model_path])
+    check(os.path.exists(model_path) and os.path.exists(os.path.join(tmp, "m.train.json")),
+          "train.py wrote no model file or no training log")
+    log = json.load(open(os.path.join(tmp, "m.train.json")))
+    check(log["curve"] and log["curve"][-1]["step"] == 3, f"training log curve: {log['curve']}")
+
+    model = mega_ref.load_model(model_path)
+    check(model.config.labels == labels, f"labels in the file: {model.config.labels}")
+    fe = model.config.frontend
+
+    # A few seconds of held-out clips back to back: long enough for several attention windows.
+    rels = open(os.path.join(corpus, "testing_list.txt")).read().split()
+    check(len(rels) >= 4, f"tiny corpus test split: {rels}")
+    audio = np.concatenate([read_wav(os.path.join(corpus, r))[0] for r in rels]).astype(np.float32)
+    wave = torch.from_numpy(audio)
+    feats64 = mega_ref.features_from_audio(wave.double(), fe)
+    ref = copy.deepcopy(model).double()
+    with torch.no_grad():
+        logits = ref(feats64)
+    scale = float(logits.abs().max())
+    check(np.isfinite(scale) and scale > 0.01, f"degenerate logits (max |logit| {scale})")
+    check(float(logits.std(0).max()) > 1e-4, "logits do not change over time: an untrained or broken model")
+
+    golden = os.path.join(tmp, "golden")
+    os.makedirs(golden)
+    shutil.copyfile(model_path, os.path.join(golden, "real_trained_tiny.safetensors"))
+    io = {"features": feats64.float(), "logits": logits.float(), "audio": wave,
+          "audio_features": feats64.float(), "audio_logits": logits.float()}
+    safetensors_io.save(os.path.join(golden, "real_trained_tiny.io.safetensors"), io,
+                        {"case": "real_trained_tiny", "dtype_of_reference": "float64"})
+    out = run([GOLDEN_BIN, golden, "--verbose"], timeout=60)
+    diffs = [l.strip() for l in out.splitlines() if "max|diff|" in l]
+    check(diffs, f"test-golden reported no comparison:\n{out[-2000:]}")
+    print(f"C engine on {feats64.shape[0]} frames (max |logit| {scale:.3g}):")
+    for line in diffs:
+        print("  ", line.lstrip("# "))
+
+    # The element's clip summary against the reference rule on the PyTorch posteriors.
+    clip = os.path.join(tmp, "clip.wav")
+    write_wav(clip, audio[:2 * fe.sample_rate], fe.sample_rate)
+    d = dict(element_defaults(), frame_shift_ms=fe.frame_shift_ms)
+    res = run_cli([clip], model_path, "clip", top_k=len(labels), jobs=1)[clip]
+    got = np.array([next(e["score"] for e in res["top_k"] if e["label"] == l) for l in labels])
+    pred, want = decide_torch(torch_posteriors(model, [clip]), labels, d)
+    diff = float(np.abs(got - want[0]).max())
+    print(f"element clip summary: {res['label']} (PyTorch {labels[pred[0]]}); "
+          f"max |score diff| {diff:.2e} (tolerance {POSTERIOR_TOL})")
+    check(diff <= POSTERIOR_TOL, f"element summary scores {got} != PyTorch {want[0]}")
+    check(res["label"] == labels[pred[0]] or abs(want[0] - d["threshold"]).min() <= POSTERIOR_TOL,
+          f"element decided {res['label']}, PyTorch {labels[pred[0]]}")
+    print("ok")
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory(prefix="mega-train-smoke-") as tmp:
+        main(tmp)
