@@ -29,6 +29,7 @@ double bench_macs_per_frame (const MegaInfo *info);
 
 int bench_gen (const BenchOptions *o);
 int bench_sgemm (const BenchOptions *o);
+int bench_gemv (const BenchOptions *o);
 int bench_run_child (const BenchOptions *o);
 int bench_stream (const BenchOptions *o);
 int bench_offline (const BenchOptions *o);

@@ -95,6 +95,83 @@ bench_sgemm (const BenchOptions *o)
   return 0;
 }
 
+/* Reads n floats once (sums them in four 8-float lanes): as fast as this core can touch them. */
+typedef float bench_v8f __attribute__ ((vector_size (32)));
+#pragma GCC diagnostic ignored "-Wpsabi"
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+__attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#endif
+#endif
+static float
+read_all (const float *a, size_t n)
+{
+  bench_v8f s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 }, v;
+  for (size_t k = 0; k + 32 <= n; k += 32) {
+    memcpy (&v, a + k, sizeof v);
+    s0 += v;
+    memcpy (&v, a + k + 8, sizeof v);
+    s1 += v;
+    memcpy (&v, a + k + 16, sizeof v);
+    s2 += v;
+    memcpy (&v, a + k + 24, sizeof v);
+    s3 += v;
+  }
+  bench_v8f t = s0 + s1 + s2 + s3;
+  return t[0] + t[1] + t[2] + t[3] + t[4] + t[5] + t[6] + t[7];
+}
+
+/* The floor for one frame at a time: with one frame per call every weight of the model's
+ * matrices is read once per frame. Times reading that many floats (warm, as a stream sees
+ * them), and cblas_sgemv over a matrix of that size (rows of 64). */
+int
+bench_gemv (const BenchOptions *o)
+{
+  openblas_set_num_threads (1);
+  MegaModel *m = bench_load_model (o);
+  const MegaInfo *i = mega_model_info (m);
+  size_t D = i->d_model, E = 2 * D + i->z_dim + i->h_dim;
+  size_t weights = i->n_mels * D + i->n_layers * (D * i->h_dim + D * E + i->h_dim * D
+      + 2 * D * i->ffn_dim) + D * i->n_labels;
+  int cols = 64, rows = (int) (weights / cols);
+  float *a = g_new (float, (size_t) rows * cols), *x = g_new (float, cols), *y = g_new (float, rows);
+  BenchRng r;
+  bench_rng_seed (&r, 2);
+  for (size_t k = 0; k < (size_t) rows * cols; k++)
+    a[k] = bench_rng_uniform (&r);
+  for (int k = 0; k < cols; k++)
+    x[k] = bench_rng_uniform (&r);
+  double best_read = INFINITY, best_gemv = INFINITY;
+  volatile float sink = 0;
+  for (int rep = 0; rep < 5; rep++) {
+    int calls = 0;
+    double t0 = bench_now (), t;
+    do {
+      sink += read_all (a, (size_t) rows * cols);
+      calls++;
+    } while ((t = bench_now () - t0) < 0.05);
+    best_read = MIN (best_read, t / calls);
+    calls = 0;
+    t0 = bench_now ();
+    do {
+      cblas_sgemv (CblasRowMajor, CblasNoTrans, rows, cols, 1.0f, a, cols, x, 1, 0.0f, y, 1);
+      calls++;
+    } while ((t = bench_now () - t0) < 0.05);
+    best_gemv = MIN (best_gemv, t / calls);
+  }
+  bench_json_begin ("gemv");
+  bench_json_num ("weights", (double) weights);
+  bench_json_num ("read_us", best_read * 1e6);
+  bench_json_num ("read_gbytes_per_s", weights * 4.0 / best_read * 1e-9);
+  bench_json_num ("sgemv_us", best_gemv * 1e6);
+  bench_json_end ();
+  g_free (a);
+  g_free (x);
+  g_free (y);
+  mega_model_free (m);
+  return 0;
+}
+
 int
 bench_run_child (const BenchOptions *o)
 {

@@ -3,6 +3,7 @@
  *
  *   mega-bench gen      --kind speech --minutes 60 --raw x.f32 [--wav x.wav]
  *   mega-bench sgemm                      single-thread sgemm peak and the OpenBLAS kernel
+ *   mega-bench gemv     --model M         one frame's floor: the model's weights read once
  *   mega-bench stream   --model M --audio x.f32 --minutes 1 --hop-ms 10
  *   mega-bench offline  --model M --audio x.f32 --minutes 60 [--no-ftz]
  *   mega-bench streams  --model M --audio x.f32 --n-streams 64 --minutes 0.5
@@ -39,7 +40,7 @@ static const struct {
   const char *name;
   int (*run) (const BenchOptions *o);
 } commands[] = {
-  { "gen", bench_gen }, { "sgemm", bench_sgemm }, { "run", bench_run_child },
+  { "gen", bench_gen }, { "sgemm", bench_sgemm }, { "gemv", bench_gemv }, { "run", bench_run_child },
   { "stream", bench_stream }, { "offline", bench_offline }, { "streams", bench_streams },
 };
 
@@ -67,7 +68,7 @@ main (int argc, char **argv)
     { NULL }
   };
   if (argc < 2) {
-    fprintf (stderr, "usage: mega-bench gen|sgemm|stream|offline|streams|run [options]\n");
+    fprintf (stderr, "usage: mega-bench gen|sgemm|gemv|stream|offline|streams|run [options]\n");
     return 2;
   }
   const char *cmd = argv[1];

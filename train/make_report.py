@@ -62,6 +62,23 @@ def loeo_row(engine, ev):
             "unknown_clips": ev["unknown_clips"], "unknown_exact": 100.0 * ev["unknown_rejection"]}
 
 
+def read_train_log(path):
+    """train.py's JSON log, or (a run still going or stopped) its stdout: JSON lines of the curve."""
+    text = open(path).read()
+    try:
+        return json.loads(text)
+    except ValueError:
+        curve = []
+        for line in text.splitlines():
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict) and "step" in obj:
+                curve.append(obj)
+        return {"curve": curve} if curve else None
+
+
 def corpus_blocks(corpus):
     """The split tables of the corpus README, verbatim."""
     path = os.path.join(corpus, "README.txt")
@@ -208,7 +225,7 @@ def main():
     params = count_params(model)
     macs_s = macs_per_frame(cfg) * 1000 / cfg.frontend.frame_shift_ms
     sha = hashlib.sha256(open(a.model, "rb").read()).hexdigest()
-    log = json.load(open(a.train_log)) if a.train_log and os.path.exists(a.train_log) else None
+    log = read_train_log(a.train_log) if a.train_log and os.path.exists(a.train_log) else None
     loeo = pairs(a.loeo)
     extra = pairs(a.extra)
     clips = ev.get("clips_at_recommended") or ev["clips"]
@@ -281,7 +298,8 @@ def main():
               f"{log['curve'][-1]['step']} steps in {log.get('train_minutes', log['curve'][-1]['minutes']):.1f} minutes; "
               f"best validation clip accuracy {100 * log.get('best_val_clip_accuracy', max(c['val_clip_accuracy'] for c in log['curve'])):.2f} % "
               "(validation speakers, the summary rule at the trainer's clip settings); the best checkpoint is the model file.", "",
-              table(["argument", "value"], [[x, args[x]] for x in keys if x in args]), "",
+              table(["argument", "value"], [[x, args[x]] for x in keys if x in args]) if args else
+              "(No `.train.json` yet: the curve is read from the run's output.)", "",
               f"![training curve]({os.path.relpath(png, outdir)})", ""]
 
     L += ["## Clip accuracy", ""] + clip_section(ev, rel)
