@@ -218,13 +218,15 @@ def main():
         c1 = one(rows, "offline", label="one-thread", minutes=m)
         st = one(rows, "stream", label="scaling", minutes=m)
         stream_rss.append(st["peak_rss_kb"])
+        rf = one(rows, "ref_offline", minutes=float(m))
         sc.append([f"{m:g} min", fmt(c1["seconds"]), fmt(c1["seconds"] / t1["seconds"]),
                    fmt(c1["cpu_seconds"] / t1["cpu_seconds"]), fmt(m / short),
-                   f"{c1['peak_rss_kb'] / 1024:.1f}",
+                   f"{c1['peak_rss_kb'] / 1024:.1f}", f"{rf['peak_rss_kb'] / 1024:.0f}",
                    f"{st['peak_rss_kb'] / 1024:.2f}", fmt(st["median_us"]), fmt(st["rtf"], 2)])
     w(table(["audio", "C offline s", "time / time(shortest)", "CPU time / CPU time(shortest)",
              "length ratio",
-             "offline peak RSS MB", "stream peak RSS MB", "stream median µs", "stream RTF"], sc))
+             "C offline peak RSS MB", "ref offline peak RSS MB", "C stream peak RSS MB",
+             "C stream median µs", "C stream RTF"], sc))
     w("The offline peak RSS includes the whole input signal (4 bytes per sample, 3.8 MB per "
       "minute) and the returned logits, which the API hands over at once; the network's own "
       "memory is bounded by the 512-frame block. The streaming process reads its input 10 ms "

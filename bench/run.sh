@@ -31,8 +31,8 @@ long=60
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$(cd "$2" && pwd); shift 2 ;;
-    --model) model=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
+    --model) model=$(realpath "$2"); shift 2 ;;
+    --out) out=$(realpath -m "$2"); shift 2 ;;
     --smoke) smoke=1; shift ;;
     --long) long=$2; shift 2 ;;
     -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
@@ -50,7 +50,6 @@ if [ -z "$out" ]; then
   trap 'rm -rf "$out"' EXIT
 else
   mkdir -p "$out"
-  out=$(cd "$out" && pwd)
   report=$out/RESULTS.md
 fi
 bench=$build/bench/mega-bench
