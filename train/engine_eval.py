@@ -12,28 +12,15 @@ element's default smoothing, threshold and minimum count. Prints one JSON object
 import argparse
 import json
 import os
-import re
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from corpus_index import CorpusIndex, read_wav, speaker_of  # noqa: E402
 from decision import clip_decision  # noqa: E402
+from element_cli import element_defaults  # noqa: E402
 from mega_ref import features_from_audio, load_model  # noqa: E402
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def element_defaults():
-    """threshold, smoothing (ms), minimum count from plugin/megaclassify-defaults.h."""
-    text = open(os.path.join(ROOT, "plugin", "megaclassify-defaults.h")).read()
-
-    def value(name):
-        return float(re.search(rf"#define MEGACLASSIFY_DEFAULT_{name}\s+\(?([0-9.]+)", text).group(1))
-    return value("THRESHOLD"), value("SMOOTHING"), int(value("MINIMUM_COUNT"))
-
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -46,7 +33,8 @@ def main():
 
     model = load_model(args.model)
     labels = model.config.labels
-    threshold, smoothing_ms, min_count = element_defaults()
+    d = element_defaults()
+    threshold, smoothing_ms, min_count = d["threshold"], d["smoothing_ms"], d["minimum_count"]
     window = max(1, int(round(smoothing_ms / model.config.frontend.frame_shift_ms)))
     with open(os.path.join(args.corpus, "speakers.json")) as f:
         ids = {s["id"] for s in json.load(f)["speakers"] if s["engine"] == args.engine}
