@@ -1,5 +1,5 @@
 /* Option parsing and the --help text (which doubles as the manual: keep it in step
- * with mega-classify.1 and tools/CLI.md). */
+ * with mega-classify.1 and README.md). */
 #include "options.h"
 
 #include <errno.h>
@@ -93,7 +93,7 @@ static const char help_text[] =
 "    GST_DEBUG=megaclassify:5  the element's debug log.\n"
 "\n"
 "SEE ALSO\n"
-"    gst-inspect-1.0 megaclassify, gst-launch-1.0(1), tools/CLI.md\n";
+"    gst-inspect-1.0 megaclassify, gst-launch-1.0(1), README.md\n";
 
 static void
 usage_error (const char *fmt, const char *arg)
