@@ -61,6 +61,26 @@ def agreement(dirname, a, b):
     return diff, AGREE_REL_TOL * max(1.0, float(np.abs(y[:n]).max())), n
 
 
+def model_summary(path):
+    """The network's sizes, read from the model file's config."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    sys.path.insert(0, os.path.join(root, "train"))
+    try:
+        import safetensors_io
+        tensors, meta = safetensors_io.load(os.path.join(root, path))
+        c = json.loads(meta["config"])
+        n = c["network"]
+        params = sum(int(np.prod(t.shape)) for k, t in tensors.items()
+                     if not k.startswith("frontend.") and "running_" not in k
+                     and "num_batches" not in k)
+        return (f"D={n['d_model']} Z={n['z_dim']} H={n['h_dim']} F={n['ffn_dim']} "
+                f"N={n['n_dim']} L={n['n_layers']}, {n['window_mode']} window of "
+                f"{n['window']}, {n['attention']} attention, {len(c['labels'])} labels, "
+                f"{c['frontend']['n_mels']} mels; {params / 1e3:.0f} K parameters")
+    except Exception as e:  # the report does not depend on it
+        return f"(config not readable: {e})"
+
+
 def verdict(ok):
     return "**met**" if ok else "**not met**"
 
@@ -104,7 +124,7 @@ def main():
         ["OpenBLAS", f"{peak['openblas_config']}; kernel in use: **{peak['openblas_core']}** "
                      f"(OPENBLAS_CORETYPE={mach['openblas_coretype'] or 'unset'})"],
         ["torch (reference)", mach["torch"]],
-        ["model", f"`{mach['model']}`"],
+        ["model", f"`{mach['model']}`: {model_summary(mach['model'])}"],
         ["load average (1, 5, 15 min) before / after the run",
          f"{mach['load_before']} / {one(rows, 'machine_after')['load_after']}"],
         ["date", mach["date"]],
@@ -144,11 +164,11 @@ def main():
       f"{fmt(stream_ok[10][1]['seconds'])} s. RTF = time in push / audio time (wall clock); "
       "CPU RTF = process CPU time over the whole loop / audio time.\n")
     gv = one(rows, "gemv")
-    w(f"The floor for one frame per call: the model's matrices hold {gv['weights'] / 1e3:.0f} K "
-      f"weights ({gv['weights'] * 4 / 1e6:.2f} MB of float32) and each is read once per frame. "
-      f"Only reading them (vector loads, summed) takes **{fmt(gv['read_us'])} µs** on this core "
-      f"({fmt(gv['read_gbytes_per_s'])} GB/s), i.e. RTF {fmt(gv['read_us'] / 1e4, 2)} at 10 ms per "
-      f"frame before any other work; OpenBLAS `sgemv` over a matrix of that size takes "
+    w(f"With one frame per call, each of the {gv['weights'] / 1e3:.0f} K weights of the model's "
+      f"matrices ({gv['weights'] * 4 / 1e6:.2f} MB of float32) is used once per frame. Merely "
+      f"reading them (vector loads, summed) took **{fmt(gv['read_us'])} µs** on this core in "
+      f"this run ({fmt(gv['read_gbytes_per_s'])} GB/s; RTF {fmt(gv['read_us'] / 1e4, 2)} at one "
+      f"frame per 10 ms), and OpenBLAS `sgemv` over a matrix of that size "
       f"{fmt(gv['sgemv_us'])} µs.\n")
     agree = []
     for hop in (10, 100):
