@@ -24,6 +24,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from corpus_index import DEFAULT_LABELS, CorpusIndex, speaker_of  # noqa: E402
 from decision import clip_decision  # noqa: E402
+from element_cli import element_defaults  # noqa: E402
 from feature_cache import build_clip_cache, build_noise_cache, load_or_build  # noqa: E402
 from mega_ref import (FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,  # noqa: E402
                       count_params, load_model, macs_per_frame, save_model)
@@ -64,8 +65,10 @@ def parse_args(argv=None):
     for name in ("attention", "rel_pos_bias", "norm", "window_mode", "activation"):
         p.add_argument("--" + name.replace("_", "-"), default=getattr(n, name))
     p.add_argument("--n-mels", type=int, default=FrontendConfig().n_mels)
-    p.add_argument("--smoothing-frames", type=int, default=50, help="clip rule window (frames)")
-    p.add_argument("--clip-threshold", type=float, default=0.5)
+    p.add_argument("--smoothing-frames", type=int, help="clip rule window in frames for model "
+                   "selection (default: the element's default smoothing)")
+    p.add_argument("--clip-threshold", type=float, help="clip rule threshold for model selection "
+                   "(default: the element's default threshold)")
     return p.parse_args(argv)
 
 
@@ -139,6 +142,11 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     labels = args.labels.split(",")
     config = make_config(args, labels)
+    defaults = element_defaults()
+    if args.smoothing_frames is None:
+        args.smoothing_frames = max(1, round(defaults["smoothing_ms"] / config.frontend.frame_shift_ms))
+    if args.clip_threshold is None:
+        args.clip_threshold = defaults["threshold"]
     os.makedirs(args.cache, exist_ok=True)
     index = CorpusIndex(args.corpus, labels)
     print(json.dumps(index.summary()), flush=True)
