@@ -51,16 +51,12 @@ def pairs(items):
 
 
 def loeo_row(engine, ev):
-    """One leave-one-engine-out result, from train/evaluate.py (--engines ENGINE) or from
-    train/engine_eval.py (PyTorch, fractions, every split of the engine)."""
-    if "clips" in ev:
-        g = ev["clips"]["element"]["per_group"].get(engine, {})
-        return {"model": ev["model"], "how": "element, test split", "keyword_clips": g.get("keyword_clips"),
-                "keyword_accuracy": g.get("keyword_accuracy"), "unknown_clips": g.get("unknown_clips"),
-                "unknown_exact": g.get("unknown_exact")}
-    return {"model": ev["model"], "how": f"PyTorch (train/engine_eval.py), splits {ev.get('splits')}",
-            "keyword_clips": ev["keyword_clips"], "keyword_accuracy": 100.0 * ev["keyword_accuracy"],
-            "unknown_clips": ev["unknown_clips"], "unknown_exact": 100.0 * ev["unknown_rejection"]}
+    """One leave-one-engine-out result, from train/evaluate.py --clips-only --engines ENGINE on a
+    model trained with train.py --exclude-engine ENGINE."""
+    g = ev["clips"]["element"]["per_group"].get(engine, {})
+    return {"model": ev["model"], "how": "element, test split", "keyword_clips": g.get("keyword_clips"),
+            "keyword_accuracy": g.get("keyword_accuracy"), "unknown_clips": g.get("unknown_clips"),
+            "unknown_exact": g.get("unknown_exact")}
 
 
 def read_train_log(path):
@@ -318,7 +314,8 @@ def main():
               "(No `.train.json` yet: the curve is read from the run's output.)", "",
               f"![training curve]({os.path.relpath(png, outdir)})", ""]
 
-    L += ["## Clip accuracy", ""] + clip_section(ev, rel)
+    # With --shipped the clip section, like the targets, is at the element's shipped defaults.
+    L += ["## Clip accuracy", ""] + clip_section(json.load(open(a.shipped)) if a.shipped else ev, rel)
     if st:
         L += ["## Streaming detection", ""] + stream_section(ev, rel, a.streams)
         hdr = st.get("at_header_defaults")

@@ -169,7 +169,7 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed)
     builder = SequenceBuilder(train, noise, labels, args.seq_frames, rng, p_keyword=args.p_keyword,
                               max_gap=args.max_gap)
-    val_builder = SequenceBuilder(merge_caches([cache_for("validation", 1)]), noise, labels,
+    val_builder = SequenceBuilder(cache_for("validation", 1), noise, labels,
                                   args.seq_frames, np.random.default_rng(1234), specaugment=False)
     val_batches = [val_builder.batch(args.batch) for _ in range(4)]
 
