@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Build the synthetic Speech Commands v2-style training corpus.
 
-  /usr/bin/python3 train/make_corpus.py --out data/corpus --seed 1 [--per-word 180] [--jobs 2] [--tiny]
+  /usr/bin/python3 train/make_corpus.py --out data/corpus --seed 1 [--per-word 180] [--held-per-word 30] [--jobs 2] [--tiny]
 """
 import argparse
 import pathlib
@@ -17,11 +17,14 @@ def main():
     ap.add_argument("--out", default="data/corpus")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--per-word", type=int, default=180, help="training clips per keyword")
+    ap.add_argument("--held-per-word", type=int, help="validation and test clips per keyword "
+                    "(default: per-word / 6)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--tiny", action="store_true", help="2 keywords, 3 unknown words, 2 speakers/engine")
     a = ap.parse_args()
     t0 = time.time()
-    out = build(a.out, seed=a.seed, per_word=a.per_word, jobs=a.jobs, tiny=a.tiny)
+    out = build(a.out, seed=a.seed, per_word=a.per_word, jobs=a.jobs, tiny=a.tiny,
+                held_per_word=a.held_per_word)
     print(f"corpus in {out}: {time.time() - t0:.1f} s")
     print((out / "README.txt").read_text())
 

@@ -7,8 +7,9 @@ one continuous background, with a target per frame:
 
   * background frames                          -> _silence_
   * an unknown word, from its onset to TAIL     -> _unknown_
-  * a keyword: the first half of the word is not scored (nobody can tell "six" from "sit"
-    half-way), from mid-word until TAIL frames after its end -> the keyword
+  * a keyword: the start of the word is not scored (nobody can tell "six" from "sit"
+    half-way); from `label_from` of the word (default mid-word) until TAIL frames after its
+    end -> the keyword
 
 Words are cut from the cached clip features around their speech span and mixed into the
 background in the mel-power domain: log(exp(word) + exp(noise + 2 ln g)), which is what the
@@ -28,7 +29,7 @@ FLOOR = math.log(np.finfo(np.float32).eps)
 
 class SequenceBuilder:
     def __init__(self, cache, noise, labels, seq_frames, rng, p_keyword=0.5, p_unknown=0.35,
-                 snr_db=(0.0, 30.0), p_clean=0.15, specaugment=True, max_gap=100):
+                 snr_db=(0.0, 30.0), p_clean=0.15, specaugment=True, max_gap=100, label_from=0.5):
         self.cache = cache
         self.noise = noise
         self.seq_frames = seq_frames
@@ -39,6 +40,7 @@ class SequenceBuilder:
         self.p_keyword, self.p_unknown = p_keyword, p_unknown
         self.snr_db, self.p_clean = snr_db, p_clean
         self.max_gap = max_gap
+        self.label_from = label_from
         lab = cache["labels"].numpy()
         self.keyword_items = np.nonzero((lab != self.unknown) & (lab != self.silence))[0]
         self.unknown_items = np.nonzero(lab == self.unknown)[0]
@@ -96,7 +98,7 @@ class SequenceBuilder:
             if label == self.unknown:
                 target[s: min(n, e + UNKNOWN_TAIL)] = self.unknown
             else:
-                mid = s + (e - s + 1) // 2
+                mid = s + int(round((e - s + 1) * self.label_from))
                 target[s:mid] = IGNORE
                 target[mid: min(n, e + TAIL)] = label
         if self.specaugment:

@@ -57,6 +57,10 @@ def parse_args(argv=None):
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--loader-workers", type=int, default=0, help="processes building training "
+                   "sequences (0: in the training process; a GPU needs several to be kept busy)")
+    p.add_argument("--label-from", type=float, default=0.5, help="where in a keyword its frames "
+                   "start to be scored, as a fraction of the word (0: onset, 0.5: mid-word)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     n = NetworkConfig()
@@ -136,6 +140,31 @@ def frame_accuracy(model, batches, device):
     return good / max(1, total)
 
 
+class SequenceStream(torch.utils.data.IterableDataset):
+    """Endless training batches; each loader process draws from its own seeded generator."""
+
+    def __init__(self, make_builder, batch, seed):
+        self.make_builder, self.batch, self.seed = make_builder, batch, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        torch.set_num_threads(1)
+        builder = self.make_builder(np.random.default_rng([self.seed, info.id if info else 0]))
+        while True:
+            yield builder.batch(self.batch)
+
+
+def training_batches(make_builder, args):
+    if args.loader_workers <= 0:
+        builder = make_builder(np.random.default_rng(args.seed))
+        while True:
+            yield builder.batch(args.batch)
+    loader = torch.utils.data.DataLoader(SequenceStream(make_builder, args.batch, args.seed), batch_size=None,
+                                         num_workers=args.loader_workers, prefetch_factor=4,
+                                         pin_memory=args.device.startswith("cuda"))
+    yield from loader
+
+
 def main(argv=None):
     args = parse_args(argv)
     torch.manual_seed(args.seed)
@@ -166,11 +195,14 @@ def main(argv=None):
     print(f"train: {len(train['feats'])} renderings, validation: {len(val_clips['feats'])} clips, "
           f"noise files: {len(noise)}", flush=True)
 
-    rng = np.random.default_rng(args.seed)
-    builder = SequenceBuilder(train, noise, labels, args.seq_frames, rng, p_keyword=args.p_keyword,
-                              max_gap=args.max_gap)
+    def make_builder(rng):
+        return SequenceBuilder(train, noise, labels, args.seq_frames, rng, p_keyword=args.p_keyword,
+                               max_gap=args.max_gap, label_from=args.label_from)
+
+    builder = make_builder(np.random.default_rng(args.seed + 1000))
     val_builder = SequenceBuilder(cache_for("validation", 1), noise, labels,
-                                  args.seq_frames, np.random.default_rng(1234), specaugment=False)
+                                  args.seq_frames, np.random.default_rng(1234), specaugment=False,
+                                  label_from=args.label_from)
     val_batches = [val_builder.batch(args.batch) for _ in range(4)]
 
     model = MegaClassifier(config)
@@ -214,11 +246,12 @@ def main(argv=None):
     state = None
     t0 = time.time()
     losses = []
+    batches = training_batches(make_builder, args)
     for step in range(args.steps):
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
-        x, y = builder.batch(args.batch)
-        x, y = x.to(args.device), y.to(args.device)
+        x, y = next(batches)
+        x, y = x.to(args.device, non_blocking=True), y.to(args.device, non_blocking=True)
         if step % args.carry_steps == 0:
             state = None
         logits, state = model(x, state, return_state=True)

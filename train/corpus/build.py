@@ -64,7 +64,7 @@ def _log(msg, t0):
     print(f"[{time.time() - t0:7.1f}s] {msg}", flush=True)
 
 
-def build(out, seed=1, per_word=180, jobs=2, tiny=False):
+def build(out, seed=1, per_word=180, jobs=2, tiny=False, held_per_word=None):
     t0 = time.time()
     out = pathlib.Path(out)
     if out.exists():
@@ -87,7 +87,7 @@ def build(out, seed=1, per_word=180, jobs=2, tiny=False):
                  "near_miss": {"train": 3, "validation": 1, "test": 1},
                  "unknown": {"train": 3, "validation": 1, "test": 1}}
     else:
-        sizes = plan.default_sizes(per_word)
+        sizes = plan.default_sizes(per_word, held_per_word)
     used_ids = {s["id"] for v in pools.values() for s in v}
     word_kinds = ([(w, "keyword") for w in keywords] + [(w, "auxiliary") for w in aux]
                   + [(w, "near_miss" if w in near else "unknown") for w in unknown])

@@ -31,8 +31,10 @@ def counts(sizes, word, kind, index):
     return out
 
 
-def default_sizes(per_word):
-    kw_held = max(3, per_word // 6)
+def default_sizes(per_word, held_per_word=None):
+    """held_per_word fixes the validation/test size apart from the training size, so a corpus
+    with more training clips keeps exactly the same held-out clips (same seed)."""
+    kw_held = held_per_word if held_per_word else max(3, per_word // 6)
     return {
         "keyword": {"train": per_word, "validation": kw_held, "test": kw_held},
         "auxiliary": {"train": max(3, per_word // 4), "validation": max(3, kw_held // 5),
