@@ -294,6 +294,7 @@ class MegaSublayer(nn.Module):
         self.v_proj = nn.Linear(D, H)
         self.mx_proj = nn.Linear(D, 2 * D + Z + H)
         self.h_proj = nn.Linear(H, D)
+        self.dropout = 0.0  # training-time regulariser only; not part of the model file
         self.qk_gamma = nn.Parameter(torch.zeros(2, Z))
         self.qk_beta = nn.Parameter(torch.zeros(2, Z))
         if net.rel_pos_bias == "simple":
@@ -383,7 +384,8 @@ class MegaSublayer(nn.Module):
             v = torch.cat([vc, v], dim=1)
             q = F.pad(q, (0, 0, m, 0))
         o = self._attend_blocks(q, k, v)[:, m:]
-        hh = self.act(hx + self.h_proj(o * r))
+        hh = F.dropout(self.act(hx + self.h_proj(F.dropout(o * r, self.dropout, self.training))),
+                       self.dropout, self.training)
         out = residual + u * (hh - residual)
         if not net.prenorm:
             out = self.norm(out)
@@ -414,7 +416,8 @@ class MegaSublayer(nn.Module):
             s = torch.einsum("bz,bcz->bc", q, kc) / c + bias
             a = laplace(s) if net.attention == "laplace" else relu2(s)
         o = torch.einsum("bc,bch->bh", a, vc)
-        hh = self.act(hx + self.h_proj(o * r))
+        hh = F.dropout(self.act(hx + self.h_proj(F.dropout(o * r, self.dropout, self.training))),
+                       self.dropout, self.training)
         out = residual + u * (hh - residual)
         if not net.prenorm:
             out = self.norm(out)
@@ -437,6 +440,7 @@ class NFFN(nn.Module):
         self.norm = SeqNorm(net.norm, net.d_model, net.norm_eps)
         self.fc1 = nn.Linear(net.d_model, net.ffn_dim)
         self.fc2 = nn.Linear(net.ffn_dim, net.d_model)
+        self.dropout = 0.0  # training-time regulariser only; not part of the model file
 
     def reset_parameters(self):
         with torch.no_grad():
@@ -446,7 +450,8 @@ class NFFN(nn.Module):
 
     def forward(self, x):
         xn = self.norm(x) if self.prenorm else x
-        y = self.fc2(self.act(self.fc1(xn))) + x
+        hidden = F.dropout(self.act(self.fc1(xn)), self.dropout, self.training)
+        y = F.dropout(self.fc2(hidden), self.dropout, self.training) + x
         return y if self.prenorm else self.norm(y)
 
 
@@ -521,6 +526,13 @@ class MegaClassifier(nn.Module):
             [torch.zeros(batch, net.d_model, net.n_dim, dtype=dtype, device=device) for _ in range(L)],
             [torch.zeros(batch, 0, net.z_dim, dtype=dtype, device=device) for _ in range(L)],
             [torch.zeros(batch, 0, net.h_dim, dtype=dtype, device=device) for _ in range(L)])
+
+    def set_dropout(self, p):
+        """Dropout inside every block while training (eval() and the C engine never apply it)."""
+        for layer in self.layers:
+            layer.mega.dropout = p
+            if layer.nffn is not None:
+                layer.nffn.dropout = p
 
     def _embed(self, features):
         return self.input_proj((features - self.frontend.mean) / self.frontend.std)

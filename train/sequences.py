@@ -29,7 +29,8 @@ FLOOR = math.log(np.finfo(np.float32).eps)
 
 class SequenceBuilder:
     def __init__(self, cache, noise, labels, seq_frames, rng, p_keyword=0.5, p_unknown=0.35,
-                 snr_db=(0.0, 30.0), p_clean=0.15, specaugment=True, max_gap=100, label_from=0.5):
+                 snr_db=(0.0, 30.0), p_clean=0.15, specaugment=True, max_gap=100, label_from=0.5,
+                 freq_masks=2, freq_mask_width=8, mel_warp=0.0):
         self.cache = cache
         self.noise = noise
         self.seq_frames = seq_frames
@@ -41,6 +42,8 @@ class SequenceBuilder:
         self.snr_db, self.p_clean = snr_db, p_clean
         self.max_gap = max_gap
         self.label_from = label_from
+        self.freq_masks, self.freq_mask_width = freq_masks, freq_mask_width
+        self.mel_warp = mel_warp
         lab = cache["labels"].numpy()
         self.keyword_items = np.nonzero((lab != self.unknown) & (lab != self.silence))[0]
         self.unknown_items = np.nonzero(lab == self.unknown)[0]
@@ -82,6 +85,8 @@ class SequenceBuilder:
             s, e = (int(v) for v in self.cache["spans"][item])
             a, b = max(0, s - MARGIN), min(len(f), e + MARGIN)
             seg = f[a:b]
+            if self.mel_warp > 0:
+                seg = self._warp(seg)
             if t + len(seg) > n:
                 break
             words.append((t, seg, item, t + (s - a), t + (e - a)))
@@ -105,11 +110,22 @@ class SequenceBuilder:
             self._spec_augment(feats)
         return feats, target
 
+    def _warp(self, seg):
+        """A vocal-tract-length-like warp of one word: the mel axis is stretched by a random
+        factor in 1 +- mel_warp (a new voice for the few-voice engines), by linear interpolation."""
+        a = self.rng.uniform(1.0 - self.mel_warp, 1.0 + self.mel_warp)
+        m = seg.shape[1]
+        src = torch.clamp(torch.arange(m, dtype=torch.float32) / a, 0, m - 1)
+        lo = src.floor().long()
+        hi = torch.clamp(lo + 1, max=m - 1)
+        frac = src - lo
+        return seg[:, lo] * (1 - frac) + seg[:, hi] * frac
+
     def _spec_augment(self, feats):
         n, m = feats.shape
         fill = feats.mean()
-        for _ in range(2):
-            w = int(self.rng.integers(0, 8))
+        for _ in range(self.freq_masks):
+            w = int(self.rng.integers(0, self.freq_mask_width))
             f0 = int(self.rng.integers(0, m - w + 1))
             feats[:, f0: f0 + w] = fill
         for _ in range(max(1, n // 300)):

@@ -46,6 +46,12 @@ def parse_args(argv=None):
     p.add_argument("--init", help="start from this model file's weights (same architecture)")
     p.add_argument("--max-gap", type=int, default=100, help="longest pause between words (frames)")
     p.add_argument("--p-keyword", type=float, default=0.5, help="share of words that are keywords")
+    p.add_argument("--snr-db", default="0,30", help="range of speech-to-background ratios (dB)")
+    p.add_argument("--dropout", type=float, default=0.0, help="dropout inside the blocks while training")
+    p.add_argument("--mel-warp", type=float, default=0.0, help="per-word random stretch of the mel "
+                   "axis by up to this fraction (vocal tract length perturbation on features)")
+    p.add_argument("--freq-masks", type=int, default=2, help="SpecAugment frequency masks per sequence")
+    p.add_argument("--freq-mask-width", type=int, default=8, help="widest SpecAugment frequency mask (bins)")
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--minutes", type=float, default=0, help="stop after this much training time")
     p.add_argument("--batch", type=int, default=24)
@@ -57,8 +63,9 @@ def parse_args(argv=None):
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--jobs", type=int, default=2)
-    p.add_argument("--loader-workers", type=int, default=0, help="processes building training "
-                   "sequences (0: in the training process; a GPU needs several to be kept busy)")
+    p.add_argument("--loader-workers", type=int, help="processes building training sequences "
+                   "(0: in the training process; default 0 on a CPU, up to 8 with a GPU, which needs "
+                   "several to be kept busy)")
     p.add_argument("--label-from", type=float, default=0.5, help="where in a keyword its frames "
                    "start to be scored, as a fraction of the word (0: onset, 0.5: mid-word)")
     p.add_argument("--seed", type=int, default=1)
@@ -167,6 +174,8 @@ def training_batches(make_builder, args):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.loader_workers is None:
+        args.loader_workers = 0 if args.device == "cpu" else max(1, min(8, (os.cpu_count() or 2) - 1))
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     labels = args.labels.split(",")
@@ -197,7 +206,10 @@ def main(argv=None):
 
     def make_builder(rng):
         return SequenceBuilder(train, noise, labels, args.seq_frames, rng, p_keyword=args.p_keyword,
-                               max_gap=args.max_gap, label_from=args.label_from)
+                               max_gap=args.max_gap, label_from=args.label_from,
+                               snr_db=tuple(float(v) for v in args.snr_db.split(",")),
+                               freq_masks=args.freq_masks, freq_mask_width=args.freq_mask_width,
+                               mel_warp=args.mel_warp)
 
     builder = make_builder(np.random.default_rng(args.seed + 1000))
     val_builder = SequenceBuilder(cache_for("validation", 1), noise, labels,
@@ -213,6 +225,7 @@ def main(argv=None):
         sample = torch.cat([builder.batch(8)[0].reshape(-1, fe.n_mels) for _ in range(8)])
         model.frontend.mean.copy_(sample.mean(0))
         model.frontend.std.copy_(sample.std(0).clamp_min(1e-3))
+    model.set_dropout(args.dropout)
     model.to(args.device).train()
     params = count_params(model)
     macs = macs_per_frame(config)
