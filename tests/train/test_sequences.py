@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+"""Training sequences (train/sequences.py) and the training-only regularisers.
+
+  * per-frame targets: background -> _silence_; an unknown word from its onset; a keyword
+    ignored before `label_from` of the word and labelled from there to TAIL frames after its end;
+  * the mel-axis warp: shape kept, identity at factor 1, a stretch moves energy up the axis;
+  * dropout (MegaClassifier.set_dropout) changes training outputs but never eval() outputs, so
+    the model file and the C engine are unaffected.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "train"))
+from corpus_index import DEFAULT_LABELS  # noqa: E402
+from mega_ref import MegaClassifier, MegaConfig, NetworkConfig  # noqa: E402
+from sequences import IGNORE, MARGIN, TAIL, UNKNOWN_TAIL, SequenceBuilder  # noqa: E402
+
+M = 8
+YES, UNK, SIL = DEFAULT_LABELS.index("yes"), DEFAULT_LABELS.index("_unknown_"), DEFAULT_LABELS.index("_silence_")
+
+
+def one_word_cache(label, start=20, end=60):
+    f = torch.full((100, M), -5.0)
+    f[start:end] = 3.0
+    return {"feats": [f.half()], "spans": torch.tensor([[start, end]], dtype=torch.int32),
+            "levels": torch.tensor([-20.0]), "labels": torch.tensor([label])}
+
+
+def targets(label, label_from):
+    """Every word of a sequence is this cache's one clip; returns (features, targets, onsets)."""
+    cache = one_word_cache(label)
+    b = SequenceBuilder(cache, [torch.zeros(400, M)], DEFAULT_LABELS, 400, np.random.default_rng(3),
+                        p_keyword=1.0 if label != UNK else 0.0, p_unknown=1.0, specaugment=False,
+                        label_from=label_from, max_gap=30)
+    x, y = b.one()
+    return x, y
+
+
+def check_targets():
+    for label_from in (0.5, 1.0):
+        _, y = targets(YES, label_from)
+        y = y.numpy()
+        assert (y == YES).any() and (y == IGNORE).any(), "a keyword sequence has labelled and ignored frames"
+        span = 40  # end - start of the cached word; the trainer counts e - s + 1 frames
+        runs = []  # (first ignored frame, first keyword frame, last keyword frame)
+        t = 0
+        while t < len(y):
+            if y[t] == IGNORE:
+                s = t
+                while t < len(y) and y[t] == IGNORE:
+                    t += 1
+                k0 = t
+                while t < len(y) and y[t] == YES:
+                    t += 1
+                if t < len(y) - 1:  # a word cut by the end of the sequence is not checked
+                    runs.append((s, k0, t))
+            else:
+                t += 1
+        assert runs, "no complete keyword in the sequence"
+        for s, k0, k1 in runs:
+            assert k0 - s == int(round((span + 1) * label_from)), (label_from, s, k0)
+            assert k1 - s <= span + TAIL, (label_from, s, k1)
+            assert k1 - s > span, "the keyword label outlasts the word"
+    _, y = targets(UNK, 0.5)
+    y = y.numpy()
+    assert (y == UNK).sum() > 0 and (y == IGNORE).sum() == 0, "unknown words are scored from their onset"
+    starts = [t for t in range(1, len(y)) if y[t] == UNK and y[t - 1] == SIL]
+    assert starts, "an unknown word follows background"
+    t = starts[0]
+    n = 0
+    while t + n < len(y) and y[t + n] == UNK:
+        n += 1
+    assert n == 40 + UNKNOWN_TAIL, n
+    assert MARGIN > 0
+
+
+def check_warp():
+    b = SequenceBuilder(one_word_cache(YES), [torch.zeros(400, M)], DEFAULT_LABELS, 400,
+                        np.random.default_rng(0), mel_warp=0.0)
+    seg = torch.randn(30, M)
+    b.mel_warp = 1e-12
+    assert torch.allclose(b._warp(seg), seg, atol=1e-6), "a warp by factor 1 is the identity"
+    b.mel_warp = 0.15
+    ramp = torch.arange(M, dtype=torch.float32).repeat(5, 1)
+    changed = 0
+    for _ in range(20):
+        w = b._warp(ramp)
+        assert w.shape == ramp.shape
+        assert torch.all(w[:, 1:] >= w[:, :-1] - 1e-6), "the warp keeps the mel axis in order"
+        changed += int(not torch.allclose(w, ramp))
+    assert changed >= 15, "random factors in 1 +- 0.15 change the features"
+
+
+def check_dropout():
+    torch.manual_seed(0)
+    cfg = MegaConfig(labels=DEFAULT_LABELS, network=NetworkConfig(d_model=16, z_dim=8, h_dim=16, ffn_dim=16,
+                                                                   n_dim=4, n_layers=2, window=8))
+    model = MegaClassifier(cfg)
+    x = torch.randn(2, 40, cfg.frontend.n_mels)
+    model.eval()
+    ref = model(x)
+    model.set_dropout(0.3)
+    model.train()
+    assert not torch.allclose(model(x), ref), "dropout acts while training"
+    model.eval()
+    assert torch.equal(model(x), ref), "dropout never acts in eval()"
+
+
+if __name__ == "__main__":
+    check_targets()
+    check_warp()
+    check_dropout()
+    print("sequences: targets, mel warp and dropout OK")
