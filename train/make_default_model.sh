@@ -37,5 +37,5 @@ $py train/train.py $recipe --out "$out/model.safetensors" --init "$out/phase1.sa
   --train-splits train,validation --lr 1e-3 --minutes "$finetune" --eval-every 100000000
 $py train/evaluate.py --model "$out/model.safetensors" --out "$out" --tag model
 $py train/make_report.py --model "$out/model.safetensors" --eval "$out/eval-model.json" \
-  --train-log "$out/model.train.json" --out "$out/REPORT.md"
+  --train-log "$out/phase1.train.json" --phase2-log "$out/model.train.json" --out "$out/REPORT.md"
 echo "model: $out/model.safetensors  report: $out/REPORT.md"

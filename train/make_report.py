@@ -54,7 +54,7 @@ def loeo_row(engine, ev):
     """One leave-one-engine-out result, from train/evaluate.py --clips-only --engines ENGINE on a
     model trained with train.py --exclude-engine ENGINE."""
     g = ev["clips"]["element"]["per_group"].get(engine, {})
-    return {"model": ev["model"], "how": "element, test split", "keyword_clips": g.get("keyword_clips"),
+    return {"model": os.path.basename(ev["model"]), "how": "element, test split", "keyword_clips": g.get("keyword_clips"),
             "keyword_accuracy": g.get("keyword_accuracy"), "unknown_clips": g.get("unknown_clips"),
             "unknown_exact": g.get("unknown_exact")}
 
@@ -202,6 +202,8 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--eval", required=True)
     ap.add_argument("--train-log")
+    ap.add_argument("--phase2-log", help="train.json of a run continued from --train-log's best "
+                    "checkpoint (e.g. on all speakers) whose final weights are the model file")
     ap.add_argument("--corpus", default="data/corpus")
     ap.add_argument("--streams", default="data/streams")
     ap.add_argument("--loeo", action="append", help="ENGINE=eval.json of a model trained without ENGINE")
@@ -227,6 +229,7 @@ def main():
     macs_s = macs_per_frame(cfg) * 1000 / cfg.frontend.frame_shift_ms
     sha = hashlib.sha256(open(a.model, "rb").read()).hexdigest()
     log = read_train_log(a.train_log) if a.train_log and os.path.exists(a.train_log) else None
+    phase2 = read_train_log(a.phase2_log) if a.phase2_log else None
     loeo = pairs(a.loeo)
     extra = pairs(a.extra)
     clips = ev.get("clips_at_recommended") or ev["clips"]
@@ -307,9 +310,17 @@ def main():
         keys = ("steps", "minutes", "batch", "seq_frames", "carry_steps", "lr", "weight_decay", "label_smoothing",
                 "versions", "train_splits", "exclude_engine", "seed", "device")
         L += ["## Training", "",
-              f"{log['curve'][-1]['step']} steps in {log.get('train_minutes', log['curve'][-1]['minutes']):.1f} minutes; "
+              f"{'Phase 1: ' if phase2 else ''}{log['curve'][-1]['step']} steps in "
+              f"{log.get('train_minutes', log['curve'][-1]['minutes']):.1f} minutes on {args.get('device', '?')}; "
               f"best validation clip accuracy {100 * log.get('best_val_clip_accuracy', max(c['val_clip_accuracy'] for c in log['curve'])):.2f} % "
-              "(validation speakers, the summary rule at the trainer's clip settings); the best checkpoint is the model file.", "",
+              "(validation speakers, the summary rule at the trainer's clip settings); "
+              + ("the best checkpoint is the model file." if not phase2 else
+                 f"the best checkpoint (step {max(log['curve'], key=lambda c: c['val_clip_accuracy'])['step']}) "
+                 f"was continued in phase 2: {phase2['curve'][-1]['step']} steps in "
+                 f"{phase2.get('train_minutes', phase2['curve'][-1]['minutes']):.1f} minutes on "
+                 f"{phase2['args'].get('device', '?')}, speakers of splits `{phase2['args'].get('train_splits')}`, "
+                 f"peak lr {phase2['args'].get('lr')}; its final weights are the model file (the validation "
+                 "speakers are in its training data, so only the test numbers below are held out)."), "",
               table(["argument", "value"], [[x, args[x]] for x in keys if x in args]) if args else
               "(No `.train.json` yet: the curve is read from the run's output.)", "",
               f"![training curve]({os.path.relpath(png, outdir)})", ""]
@@ -339,22 +350,26 @@ def main():
     if extra:
         rows = []
         for name, ev2 in [(ev["tag"] + " (this model)", ev)] + extra:
-            c2 = (ev2.get("clips_at_recommended") or ev2["clips"])["element"]
-            s2 = ev2.get("streaming", {}).get("at_recommended")
-            k2 = ev2.get("streaming", {}).get("klettres_at_recommended")
+            # Every row at the element's defaults (the grid's recommended point can detect nothing).
+            c2 = ev2["clips"]["element"]
+            s2 = ev2.get("streaming", {}).get("at_header_defaults")
+            k2 = None if not s2 else {"false_alarms_per_hour": s2.get("klettres_false_alarms_per_hour")}
             rows.append([name, fmt(c2["all"]["accuracy"], " %")] +
                         [fmt(c2["per_group"].get(g, {}).get("keyword_accuracy"), " %") for g in ENGINES] +
                         [fmt(c2.get("klettres_as_keyword"), " %"),
                          "n/a" if not s2 else f"{fmt(s2['recall'], ' %', 1)} @ {fmt(s2['false_alarms_per_hour'], '/h', 1)}",
                          "n/a" if not k2 else fmt(k2["false_alarms_per_hour"], "/h", 1)])
-        L += ["## Ablations", "", "Each row a separately trained model, evaluated the same way.", "",
+        L += ["## Ablations", "", "Each row a separately trained model, evaluated the same way, at the element's "
+              "defaults (threshold and smoothing of plugin/megaclassify-defaults.h); streaming columns only "
+              "for models evaluated on the streams.", "",
               table(["model", "clip acc.", "kw acc. espeak", "kw acc. flite", "kw acc. festival", "klettres as kw",
                      "recall @ FA/h", "klettres FA/h"], rows), ""]
 
     L += ["## How to reproduce", "", "```sh",
           f"/usr/bin/python3 train/evaluate.py --model {a.model} --out {os.path.relpath(evdir)} --tag {ev['tag']}",
           f"/usr/bin/python3 train/make_report.py --model {a.model} --eval {a.eval}" +
-          (f" --train-log {a.train_log}" if log else "") + f" --out {a.out}", "```", "",
+          (f" --train-log {a.train_log}" if log else "") +
+          (f" --phase2-log {a.phase2_log}" if phase2 else "") + f" --out {a.out}", "```", "",
           f"Evaluation time: {ev['seconds']:.0f} s on this machine.", ""]
     with open(a.out, "w") as f:
         f.write("\n".join(L))

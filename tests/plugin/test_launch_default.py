@@ -10,7 +10,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RECORDING = os.path.join(ROOT, "examples", "data", "commands.wav")
-MIN_FOUND = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+MIN_FOUND = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 
 
 def main():
