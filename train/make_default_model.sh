@@ -6,13 +6,16 @@
 # selection on the validation speakers, phase 2 continues on all speakers) -> evaluation
 # through the element (train/evaluate.py) -> report (train/make_report.py).
 # Deterministic from the seeds below. On 2 CPU cores: corpus ~10 min, feature cache ~2 min,
-# training TRAIN_MINUTES + FINETUNE_MINUTES, evaluation ~3 min. A GPU is used when present
-# (train.py --device; the shipped model's phase 1 took 7.8 min on one H100, see the report).
+# training TRAIN_MINUTES + FINETUNE_MINUTES (default 60 + 30: 90 minutes on CPU, about 2.3 s
+# per step, so phase 1 gets ~1,600 steps), evaluation ~3 min. A GPU is used when present
+# (train.py --device). The shipped model's phase 1 ran 7.8 min on one H100 (its best checkpoint
+# at step 2,250), phase 2 40 min on CPU: TRAIN_MINUTES=90 FINETUNE_MINUTES=40 is the closest
+# CPU-only equivalent (see models/REPORT.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-data/default-model}
-minutes=${TRAIN_MINUTES:-90}
-finetune=${FINETUNE_MINUTES:-40}
+minutes=${TRAIN_MINUTES:-60}
+finetune=${FINETUNE_MINUTES:-30}
 py=/usr/bin/python3
 
 bash tools/setup.sh
@@ -28,7 +31,7 @@ meson compile -C build >/dev/null
 mkdir -p "$out"
 recipe="--corpus data/corpus --cache data/cache --versions 2 --seed 2 --jobs 2 --threads 2
   --d-model 80 --z-dim 40 --h-dim 160 --ffn-dim 160 --n-dim 16 --n-layers 4
-  --window-mode sliding --window 32 --label-from 0.5 --max-gap 50 --p-keyword 0.6 --batch 48
+  --window-mode chunk --window 32 --label-from 0.5 --max-gap 50 --p-keyword 0.6 --batch 48
   --steps 1000000"
 # shellcheck disable=SC2086
 $py train/train.py $recipe --out "$out/phase1.safetensors" --lr 3e-3 --minutes "$minutes" --eval-every 250
