@@ -4,13 +4,20 @@
 the recording re-encoded as WAV/FLAC/Ogg/MP3 (stereo 44.1 kHz) in all three output formats,
 and both examples.
 
-Every path must print the same detections, each one a command that was said, in the order it
-was said (no false or repeated detections), and at least MIN_FOUND of the six: the shipped
-model, trained on synthetic voices only, misses some (models/REPORT.md); finding fewer
-is a regression."""
+Every path that reads the bundled WAV itself (demo.sh, the CLI in all three formats, both
+examples) must print the same detections, each one a command that was said, in the order it was
+said (no false or repeated detections), and at least MIN_FOUND of the six: the shipped model,
+trained on synthetic voices only, misses some (models/REPORT.md); finding fewer is a regression.
+
+The re-encoded copies (resampled to 44.1 kHz, two of them lossy) change the posteriors a little,
+and this model's confidences sit close to the threshold, so they are held to what re-encoding
+can justify: the same rules (in order, nothing false, at least MIN_FOUND), the same detections
+in all three output formats, WAV and FLAC (the same samples) identical, and every detection
+they add or lose against the original within BORDERLINE of the threshold."""
 import json
 import os
 import re
+import sys
 import tempfile
 
 from helpers import BUILD_ROOT, CLI, EXPECTED, RECORDING, SOURCE_ROOT, check, make_media, run
@@ -19,6 +26,9 @@ from helpers import BUILD_ROOT, CLI, EXPECTED, RECORDING, SOURCE_ROOT, check, ma
 os.environ.pop("MEGA_MODEL_PATH", None)
 DEFAULT_MODEL = os.path.join(SOURCE_ROOT, "models", "default.safetensors")
 MIN_FOUND = 3
+BORDERLINE = 0.05
+sys.path.insert(0, os.path.join(SOURCE_ROOT, "train"))
+from element_cli import element_defaults  # noqa: E402
 
 
 def is_in_order_subset(got, said):
@@ -47,19 +57,40 @@ def main(tmp):
 
     media = make_media(tmp)
     files = [RECORDING] + [media[k] for k in ("wav", "flac", "ogg", "mp3")]
+    labels = {}      # (format, file) -> labels
+    scored = {}      # file -> [(label, confidence)] from JSON
     for fmt in ("table", "csv", "json"):
         r = run([CLI, "--format", fmt] + files)
         check(r.returncode == 0, r.stderr)
         lines = r.stdout.splitlines()
         for f in files:
             if fmt == "json":
-                got = [d["label"] for o in map(json.loads, lines) if o["file"] == f for d in o["detections"]]
+                dets = [d for o in map(json.loads, lines) if o["file"] == f for d in o["detections"]]
+                scored[f] = [(d["label"], d["confidence"]) for d in dets]
+                got = [d["label"] for d in dets]
             elif fmt == "csv":
                 got = [x.split(",")[3] for x in lines[1:] if x.split(",")[0] == f]
             else:
                 got = [x.split()[3] for x in lines[1:] if x.split()[0] == f]
-            check(got == reference, f"--format {fmt} {os.path.basename(f)}: {got} != {reference}")
-        print(f"--format {fmt}: {len(files)} files give", reference)
+            labels[fmt, f] = got
+        check(labels[fmt, RECORDING] == reference,
+              f"--format {fmt} on the recording: {labels[fmt, RECORDING]} != {reference}")
+    print("--format table/csv/json on the recording give", reference)
+
+    threshold = element_defaults()["threshold"]
+    for f in files[1:]:
+        name = os.path.basename(f)
+        got = labels["json", f]
+        for fmt in ("table", "csv"):
+            check(labels[fmt, f] == got, f"--format {fmt} {name}: {labels[fmt, f]} != json {got}")
+        check_heard(got, expected, name)
+        changed = [(l, c) for l, c in scored[f] if l not in reference]
+        changed += [(l, c) for l, c in scored[RECORDING] if l not in got]
+        for label, conf in changed:
+            check(abs(conf - threshold) <= BORDERLINE,
+                  f"{name}: {label} ({conf:.3f}) differs from the original though not borderline")
+        print(f"{name}: {got} (borderline changes against the original: {changed})")
+    check(labels["json", media["wav"]] == labels["json", media["flac"]], "WAV and FLAC of the same samples differ")
 
     py = os.path.join(SOURCE_ROOT, "examples", "python", "classify.py")
     for name, cmd in (("C", [os.environ["MEGA_EXAMPLE_C"]]), ("Python", ["/usr/bin/python3", py])):
