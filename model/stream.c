@@ -4,10 +4,11 @@
 #include "mega_internal.h"
 
 /* Frames batched into one matrix product. A 10 ms hop gives one frame per buffer of 10 ms,
- * so 32 covers buffers up to 0.32 s in one pass; larger ones are split. The work buffers
- * cost about 4 KB per frame (default model), so 32 keeps a whole stream under 256 KB;
- * beyond 10-20 frames a bigger batch gains little (bench/RESULTS.md). */
-#define STREAM_MAX_FRAMES 32
+ * so 16 covers buffers up to 0.16 s (live sources deliver 10-100 ms) in one pass; larger ones
+ * are split. The work buffers cost about 4.9 KB per frame with the default model (351k
+ * parameters) on top of its 123 KB of carried state, so 16 keeps a whole stream near 210 KB,
+ * under the 256 KB budget; beyond 10-20 frames a bigger batch gains little (bench/RESULTS.md). */
+#define STREAM_MAX_FRAMES 16
 
 struct MegaStream {
   const MegaModel *model;
