@@ -77,7 +77,7 @@ void mega_stream_free (MegaStream *stream);
 void mega_stream_reset (MegaStream *stream);
 
 /* Pushes n samples (any n, including 0 and 1). Frames that arrive together are batched into
- * matrix products (up to 32 frames per call of on_logits; more are split, with the same
+ * matrix products (up to 16 frames per call of on_logits; more are split, with the same
  * result); on_logits may be called several times, or not at all, and may be NULL. Non-finite samples are the caller's
  * job to sanitise (the element replaces them with 0). */
 void mega_stream_push_audio (MegaStream *stream, const float *samples, size_t n,

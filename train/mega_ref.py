@@ -326,6 +326,11 @@ class MegaSublayer(nn.Module):
         table = _rotary_rows(self.rotary_alpha, pos) @ _rotary_rows(self.rotary_beta, pos).t()
         return table[i.clamp(0, C - 1), j.clamp(0, C - 1)]
 
+    def _hidden(self, hx, o, r):
+        """The candidate output h = act(hx + W_h (o * r)), with training-time dropout."""
+        drop = lambda t: F.dropout(t, self.dropout, self.training)  # noqa: E731
+        return drop(self.act(hx + self.h_proj(drop(o * r))))
+
     def _gates(self, xn, mx):
         D, Z, H = self.D, self.Z, self.H
         base = self.mx_proj(mx)
@@ -384,8 +389,7 @@ class MegaSublayer(nn.Module):
             v = torch.cat([vc, v], dim=1)
             q = F.pad(q, (0, 0, m, 0))
         o = self._attend_blocks(q, k, v)[:, m:]
-        hh = F.dropout(self.act(hx + self.h_proj(F.dropout(o * r, self.dropout, self.training))),
-                       self.dropout, self.training)
+        hh = self._hidden(hx, o, r)
         out = residual + u * (hh - residual)
         if not net.prenorm:
             out = self.norm(out)
@@ -416,8 +420,7 @@ class MegaSublayer(nn.Module):
             s = torch.einsum("bz,bcz->bc", q, kc) / c + bias
             a = laplace(s) if net.attention == "laplace" else relu2(s)
         o = torch.einsum("bc,bch->bh", a, vc)
-        hh = F.dropout(self.act(hx + self.h_proj(F.dropout(o * r, self.dropout, self.training))),
-                       self.dropout, self.training)
+        hh = self._hidden(hx, o, r)
         out = residual + u * (hh - residual)
         if not net.prenorm:
             out = self.norm(out)
