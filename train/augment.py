@@ -8,9 +8,13 @@ domain (see sequences.py), which is cheaper and keeps the noise continuous acros
 """
 import numpy as np
 import torch
+import torchaudio
 import torchaudio.functional as AF
 
+from codec import random_round_trip
+
 RATE = 16000
+RECIPES = ("base", "voices")
 
 
 def speed(x, factor):
@@ -19,6 +23,44 @@ def speed(x, factor):
     new = int(round(100 / factor))
     y = AF.resample(torch.from_numpy(x)[None], 100, new)[0].numpy()
     return y.astype(np.float32)
+
+
+def warp_envelope(x, factor, lifter=30, n_fft=512, hop=128, max_gain_db=30.0):
+    """Spectral envelope (cepstrally smoothed log magnitude) stretched along frequency by
+    `factor`, fine structure (harmonics, hence pitch) and phase kept: a formant shift."""
+    y = torch.from_numpy(x)
+    window = torch.hann_window(n_fft)
+    spec = torch.stft(y, n_fft, hop, window=window, return_complex=True)  # (bins, frames)
+    log_mag = torch.log(spec.abs() + 1e-7)
+    cep = torch.fft.irfft(log_mag, n=n_fft, dim=0)
+    cep[lifter: n_fft - lifter + 1] = 0
+    env = torch.fft.rfft(cep, dim=0).real
+    bins = env.shape[0]
+    src = torch.arange(bins, dtype=torch.float32) / factor  # target bin f reads envelope at f/factor
+    lo = src.floor().clamp(0, bins - 1).long()
+    hi = (lo + 1).clamp(max=bins - 1)
+    frac = (src - lo.float()).clamp(0, 1)[:, None]
+    warped = env[lo] * (1 - frac) + env[hi] * frac
+    gain = torch.exp((warped - env).clamp(-max_gain_db / 8.686, max_gain_db / 8.686))
+    out = torch.istft(spec * gain, n_fft, hop, window=window, length=len(x))
+    return out.numpy().astype(np.float32)
+
+
+def voice_convert(x, formant, semitones, tempo):
+    """A new speaker from an old one: formants (vocal tract length) scaled by `formant`, pitch
+    moved by `semitones`, duration divided by `tempo`, each independently. sox's pitch and
+    tempo effects (WSOLA + resampling) move pitch and duration; resampling moves the formants
+    with the pitch, so the envelope is then warped to where it was asked to be."""
+    effects = [["pitch", f"{100 * semitones:.2f}"], ["rate", str(RATE)], ["tempo", "-s", f"{tempo:.5f}"]]
+    y, _ = torchaudio.sox_effects.apply_effects_tensor(torch.from_numpy(x)[None], RATE, effects)
+    return warp_envelope(y[0].numpy().astype(np.float32), formant / 2 ** (semitones / 12))
+
+
+def random_voice(x, rng):
+    """Formants x0.8-1.25, pitch +-6 semitones, tempo x0.8-1.25: wider than the +-15 % speed
+    change, and pitch no longer tied to vocal tract length."""
+    return voice_convert(x, float(np.exp(rng.uniform(np.log(0.8), np.log(1.25)))),
+                         float(rng.uniform(-6, 6)), float(rng.uniform(0.8, 1.25)))
 
 
 def reverb(x, rng):
@@ -65,11 +107,19 @@ def clip_and_dc(x, rng):
     return (np.clip(y, -limit, limit) + rng.uniform(-0.05, 0.05)).astype(np.float32)
 
 
-def augment_clip(x, rng, version):
+def augment_clip(x, rng, version, recipe="base"):
+    """recipe "base": speed, EQ, reverb, telephone/mu-law, clipping (the session-1 chain);
+    "voices" adds independent formant/pitch/tempo voice conversion and GStreamer codecs."""
+    if recipe not in RECIPES:
+        raise ValueError(f"unknown augmentation recipe '{recipe}' (known: {', '.join(RECIPES)})")
+    voices = recipe == "voices"
     if version == 0:
         y = speed(x, rng.uniform(0.95, 1.05))
     else:
-        y = speed(x, rng.uniform(0.85, 1.15))
+        if voices and rng.random() < 0.85:
+            y = random_voice(x, rng)
+        else:
+            y = speed(x, rng.uniform(0.85, 1.15))
         if rng.random() < 0.5:
             y = equalise(y, rng)
         if rng.random() < 0.4:
@@ -79,6 +129,8 @@ def augment_clip(x, rng, version):
             y = telephone(y, rng)
         elif r < 0.25:
             y = mu_law(y)
+        elif voices and r < 0.45:
+            y = random_round_trip(y, rng)
         if rng.random() < 0.08:
             y = clip_and_dc(y, rng)
     peak = np.max(np.abs(y)) + 1e-9

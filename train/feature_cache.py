@@ -27,7 +27,7 @@ def _clip_seed(seed, rel, version):
 
 
 def _render(job):
-    path, rel, versions, seed, frontend = job
+    path, rel, versions, seed, frontend, recipe = job
     torch.set_num_threads(1)
     x, rate = read_wav(path)
     if rate != RATE:
@@ -35,7 +35,7 @@ def _render(job):
     out = []
     for v in range(max(1, versions)):
         rng = np.random.default_rng(_clip_seed(seed, rel, v))
-        y = augment_clip(x, rng, v) if versions > 0 else x
+        y = augment_clip(x, rng, v, recipe) if versions > 0 else x
         y = np.pad(y, (0, max(0, 16000 - len(y))))
         feats = features_from_audio(torch.from_numpy(y), frontend).numpy()
         start, end = speech_span(y)
@@ -45,12 +45,13 @@ def _render(job):
     return out
 
 
-def build_clip_cache(index, split, frontend, versions, seed, jobs=2, limit=None):
-    """versions = 0 caches each clip as it is (evaluation); n > 0 caches n augmented renderings."""
+def build_clip_cache(index, split, frontend, versions, seed, jobs=2, limit=None, recipe="base"):
+    """versions = 0 caches each clip as it is (evaluation); n > 0 caches n augmented renderings
+    made with augmentation `recipe` (augment.RECIPES)."""
     items = index.clips[split]
     if limit:
         items = items[:limit]
-    jobs_list = [(index.path(rel), rel, versions, seed, frontend) for rel, _ in items]
+    jobs_list = [(index.path(rel), rel, versions, seed, frontend, recipe) for rel, _ in items]
     t0 = time.time()
     with Pool(jobs) as pool:
         rendered = pool.map(_render, jobs_list, chunksize=16)

@@ -28,6 +28,7 @@ from element_cli import element_defaults  # noqa: E402
 from feature_cache import build_clip_cache, build_noise_cache, load_or_build  # noqa: E402
 from mega_ref import (FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,  # noqa: E402
                       count_params, load_model, macs_per_frame, save_model)
+from augment import RECIPES  # noqa: E402
 from sequences import IGNORE, SequenceBuilder  # noqa: E402
 
 
@@ -40,6 +41,8 @@ def parse_args(argv=None):
     p.add_argument("--log", help="JSON training log (default: next to --out)")
     p.add_argument("--cache", default="data/cache")
     p.add_argument("--versions", type=int, default=4, help="augmented renderings per training clip")
+    p.add_argument("--augment", default="base", choices=RECIPES, help="waveform augmentation recipe "
+                   "of the training clips (base; voices adds voice conversion and GStreamer codecs)")
     p.add_argument("--train-splits", default="train", help="e.g. train,validation to train on all speakers")
     p.add_argument("--exclude-engine", default="", help="leave this engine's speakers out of training "
                    "(espeak, flite, festival: the leave-one-engine-out study; needs the corpus's speakers.json)")
@@ -190,12 +193,13 @@ def main(argv=None):
     print(json.dumps(index.summary()), flush=True)
     fe = config.frontend
 
-    def cache_for(split, versions):
-        tag = f"{split}-v{versions}-m{fe.n_mels}-s{args.seed}"
+    def cache_for(split, versions, recipe="base"):
+        tag = f"{split}-v{versions}-m{fe.n_mels}-s{args.seed}" + ("" if recipe == "base" else "-" + recipe)
         return load_or_build(os.path.join(args.cache, tag + ".pt"),
-                             lambda: build_clip_cache(index, split, fe, versions, args.seed, args.jobs))
+                             lambda: build_clip_cache(index, split, fe, versions, args.seed, args.jobs,
+                                                      recipe=recipe))
 
-    train = merge_caches([cache_for(s, args.versions) for s in args.train_splits.split(",")])
+    train = merge_caches([cache_for(s, args.versions, args.augment) for s in args.train_splits.split(",")])
     if args.exclude_engine:
         train = drop_speakers(train, engine_speakers(args.corpus, args.exclude_engine))
     val_clips = cache_for("validation", 0)
