@@ -136,3 +136,33 @@ def confusion(labels, truth, pred):
     for t, p in zip(truth, pred):
         m[t, p if p >= 0 else len(labels)] += 1
     return m
+
+
+def transfer_metrics(labels, truth, scores, groups):
+    """Threshold-free measures of what a model knows about voices it was not trained on, per
+    group, from the summary rule's clip scores (max smoothed posterior per class):
+      keyword_identity: keyword clips whose best-scoring keyword is the right one (%), i.e.
+          accuracy if the model were told the clip holds a keyword;
+      keyword_vs_unknown_auc: how well the best keyword score separates keyword clips from
+          unknown-word clips (area under the ROC curve, 0.5 = chance).
+    A model can fail a voice at the element's threshold while still ranking right: these tell
+    which of calibration or recognition a change improved."""
+    truth, scores, groups = np.asarray(truth), np.asarray(scores), np.asarray(groups)
+    kw = np.array([not is_background(l) for l in labels])
+    unk = labels.index(UNKNOWN)
+    kw_idx = np.nonzero(kw)[0]
+    best_kw = kw_idx[np.argmax(scores[:, kw_idx], axis=1)]
+    kw_score = scores[:, kw_idx].max(axis=1)
+    out = {}
+    for g in sorted(set(groups)):
+        m = groups == g
+        pos, neg = kw_score[m & kw[truth]], kw_score[m & (truth == unk)]
+        entry = {"keyword_identity": None, "keyword_vs_unknown_auc": None}
+        if len(pos):
+            entry["keyword_identity"] = round(100.0 * float((best_kw[m & kw[truth]] == truth[m & kw[truth]]).mean()), 2)
+        if len(pos) and len(neg):
+            # Mann-Whitney: P(keyword clip scores above unknown clip), ties count half.
+            greater = (pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean()
+            entry["keyword_vs_unknown_auc"] = round(float(greater), 4)
+        out[g] = entry
+    return out

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from decision import is_background  # noqa: E402
 from element_cli import element_defaults, run_cli  # noqa: E402
 from eval_clips import (clip_metrics, confusion, decide_element, decide_torch, silence_clips,  # noqa: E402
-                        test_clips, torch_posteriors)
+                        test_clips, torch_posteriors, transfer_metrics)
 from eval_plots import confusion_png, det_png  # noqa: E402
 from mega_ref import count_params, load_model, macs_per_frame  # noqa: E402
 from score_streams import TOLERANCE_S, load_streams, score  # noqa: E402
@@ -80,6 +80,7 @@ def evaluate_clips(a, labels, clips, posts, d, suffix=""):
         "rule": "element end-of-stream summary (megaclassify-summary)",
         "settings": {k: d[k] for k in ("threshold", "smoothing_ms", "minimum_count")},
         "torch": mt, "element": me,
+        "transfer": transfer_metrics(labels, truth, torch_scores, groups),
         "accuracy_difference_points": round(me["all"]["accuracy"] - mt["all"]["accuracy"], 2),
         "decision_agreement_percent": round(100.0 * float((torch_pred == elem_pred).mean()), 2),
         "disagreements": disagree[:50],

@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import os
+import shlex
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -197,7 +198,7 @@ def stream_section(ev, rel, streams_dir):
     return lines
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
     ap.add_argument("--eval", required=True)
@@ -214,7 +215,7 @@ def main():
                     "(evaluate.py --clips-only at the shipped defaults), streams from the grid point "
                     "with the same threshold/smoothing/suppression")
     ap.add_argument("--out", required=True)
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     outdir = os.path.dirname(os.path.abspath(a.out))
     evdir = os.path.dirname(os.path.abspath(a.eval))
 
@@ -367,9 +368,9 @@ def main():
 
     L += ["## How to reproduce", "", "```sh",
           f"/usr/bin/python3 train/evaluate.py --model {a.model} --out {os.path.relpath(evdir)} --tag {ev['tag']}",
-          f"/usr/bin/python3 train/make_report.py --model {a.model} --eval {a.eval}" +
-          (f" --train-log {a.train_log}" if log else "") +
-          (f" --phase2-log {a.phase2_log}" if phase2 else "") + f" --out {a.out}", "```", "",
+          # The whole command, so the notes, studies and ablation rows are reproduced too.
+          "/usr/bin/python3 train/make_report.py " + shlex.join(argv if argv is not None else sys.argv[1:]),
+          "```", "",
           f"Evaluation time: {ev['seconds']:.0f} s on this machine.", ""]
     with open(a.out, "w") as f:
         f.write("\n".join(L))
