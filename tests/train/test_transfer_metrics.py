@@ -28,7 +28,7 @@ def main():
         scores(0.5, 0.2),   # no: wrong
         scores(0.3, 0.1),   # unknown, best keyword score 0.3
         scores(0.1, 0.6),   # unknown, 0.6
-        scores(0.0, 0.0),   # other group
+        scores(0.0, 0.2),   # other group: yes clip, best keyword no
     ])
     groups = ["a"] * 6 + ["b"]
     m = transfer_metrics(LABELS, truth, s, groups)
