@@ -5,11 +5,11 @@
 # synthetic speaker saying six commands with pauses) with the default model and prints
 # the detections, then the commands it heard next to the ones that were said:
 #   FILE                            START        END  LABEL      CONFIDENCE
-#   examples/data/commands.wav      1.070      1.335  yes             0.512
-#   examples/data/commands.wav      2.570      2.815  stop            0.527
-#   examples/data/commands.wav      9.550      9.825  off             0.504
+#   examples/data/commands.wav      1.070      1.355  yes             0.518
+#   examples/data/commands.wav      2.560      2.805  stop            0.502
+#   examples/data/commands.wav      6.240      6.515  left            0.507
 #
-#   heard:    yes stop off
+#   heard:    yes stop left
 #   expected: yes stop go left seven off
 # (the shipped model finds three of the six at its default settings: models/REPORT.md)
 # MEGA_BUILD_DIR picks another build directory; MEGA_MODEL_PATH another model.

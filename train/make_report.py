@@ -55,9 +55,11 @@ def loeo_row(engine, ev):
     """One leave-one-engine-out result, from train/evaluate.py --clips-only --engines ENGINE on a
     model trained with train.py --exclude-engine ENGINE."""
     g = ev["clips"]["element"]["per_group"].get(engine, {})
+    t = ev["clips"].get("transfer", {}).get(engine, {})
     return {"model": os.path.basename(ev["model"]), "how": "element, test split", "keyword_clips": g.get("keyword_clips"),
             "keyword_accuracy": g.get("keyword_accuracy"), "unknown_clips": g.get("unknown_clips"),
-            "unknown_exact": g.get("unknown_exact")}
+            "unknown_exact": g.get("unknown_exact"), "keyword_identity": t.get("keyword_identity"),
+            "auc": t.get("keyword_vs_unknown_auc")}
 
 
 def read_train_log(path):
@@ -340,13 +342,18 @@ def main(argv=None):
 
     if loeo:
         rows = [[name, r2["model"], r2["how"], r2["keyword_clips"], fmt(r2["keyword_accuracy"], " %"),
-                 r2["unknown_clips"], fmt(r2["unknown_exact"], " %")] for name, r2 in loeo]
+                 r2["unknown_clips"], fmt(r2["unknown_exact"], " %"), fmt(r2["keyword_identity"], " %"),
+                 "n/a" if r2["auc"] is None else f"{r2['auc']:.3f}"] for name, r2 in loeo]
         L += ["## Leave-one-engine-out", "",
               "A model trained without any speaker of one engine (`train.py --exclude-engine`), tested on that "
               "engine's clips by the element's summary rule at its defaults: the best proxy for voices the model "
               "has never heard.", "",
+              "Two threshold-free columns (`eval_clips.transfer_metrics`) tell recognition from calibration: "
+              "*keyword identity* is the share of keyword clips whose best-scoring keyword is the right one, "
+              "and the AUC is how well the best keyword score separates keyword clips from unknown-word clips "
+              "(0.5 = chance).", "",
               table(["held-out engine", "model", "measured by", "keyword clips", "keyword acc.", "unknown clips",
-                     "given `_unknown_`"], rows), ""]
+                     "given `_unknown_`", "keyword identity", "keyword vs unknown AUC"], rows), ""]
 
     if extra:
         rows = []
