@@ -61,7 +61,7 @@ def _run(x, rate, chain):
     msg = pipeline.get_bus().pop_filtered(Gst.MessageType.ERROR)
     pipeline.set_state(Gst.State.NULL)
     if msg is not None:
-        err, dbg = msg.parse_error()
+        err, _ = msg.parse_error()
         raise RuntimeError(f"codec pipeline '{chain}': {err.message}")
     return np.concatenate(out) if out else np.zeros(0, np.float32)
 

@@ -9,8 +9,9 @@
 # training TRAIN_MINUTES + FINETUNE_MINUTES (default 60 + 30: 90 minutes on CPU, about 2.3 s
 # per step, so phase 1 gets ~1,600 steps), evaluation ~3 min. A GPU is used when present
 # (train.py --device). The shipped model's phase 1 ran 7.8 min on one H100 (its best checkpoint
-# at step 2,250), phase 2 40 min on CPU: TRAIN_MINUTES=90 FINETUNE_MINUTES=40 is the closest
-# CPU-only equivalent (see models/REPORT.md).
+# at step 2,250), phase 2 40 min on CPU (1,192 steps): TRAIN_MINUTES=90 FINETUNE_MINUTES=40 is
+# the closest CPU-only equivalent (see models/REPORT.md). The voices feature cache of phase 2
+# takes about 3 more minutes to build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-data/default-model}
@@ -36,8 +37,10 @@ recipe="--corpus data/corpus --cache data/cache --versions 2 --seed 2 --jobs 2 -
 # shellcheck disable=SC2086
 $py train/train.py $recipe --out "$out/phase1.safetensors" --lr 3e-3 --minutes "$minutes" --eval-every 250
 # shellcheck disable=SC2086
+# Phase 2 with the voices augmentation (voice conversion and GStreamer codecs, augment.py):
+# the shipped model's phase 2; it helped on flite voices, klettres and the streams (models/REPORT.md).
 $py train/train.py $recipe --out "$out/model.safetensors" --init "$out/phase1.safetensors" \
-  --train-splits train,validation --lr 1e-3 --minutes "$finetune" --eval-every 100000000
+  --train-splits train,validation --augment voices --lr 1e-3 --minutes "$finetune" --eval-every 100000000
 $py train/evaluate.py --model "$out/model.safetensors" --out "$out" --tag model
 $py train/make_report.py --model "$out/model.safetensors" --eval "$out/eval-model.json" \
   --train-log "$out/phase1.train.json" --phase2-log "$out/model.train.json" --out "$out/REPORT.md"
