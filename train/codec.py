@@ -51,17 +51,19 @@ def _run(x, rate, chain):
     buf.pts, buf.duration = 0, len(x) * Gst.SECOND // RATE
     src.emit("push-buffer", buf)
     src.emit("end-of-stream")
-    out = []
-    while True:
-        sample = sink.emit("pull-sample")
-        if sample is None:
+    bus, out, error = pipeline.get_bus(), [], None
+    # Polled, not a blocking pull: a failing element posts an error and never lets EOS through.
+    while error is None:
+        sample = sink.emit("try-pull-sample", Gst.SECOND // 10)
+        if sample is not None:
+            b = sample.get_buffer()
+            out.append(np.frombuffer(b.extract_dup(0, b.get_size()), dtype=np.float32))
+        elif sink.get_property("eos"):
             break
-        b = sample.get_buffer()
-        out.append(np.frombuffer(b.extract_dup(0, b.get_size()), dtype=np.float32))
-    msg = pipeline.get_bus().pop_filtered(Gst.MessageType.ERROR)
+        error = bus.pop_filtered(Gst.MessageType.ERROR)
     pipeline.set_state(Gst.State.NULL)
-    if msg is not None:
-        err, _ = msg.parse_error()
+    if error is not None:
+        err, _ = error.parse_error()
         raise RuntimeError(f"codec pipeline '{chain}': {err.message}")
     return np.concatenate(out) if out else np.zeros(0, np.float32)
 

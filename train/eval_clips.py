@@ -154,12 +154,13 @@ def transfer_metrics(labels, truth, scores, groups):
     best_kw = kw_idx[np.argmax(scores[:, kw_idx], axis=1)]
     kw_score = scores[:, kw_idx].max(axis=1)
     out = {}
+    true_kw = kw[truth]
     for g in sorted(set(groups)):
         m = groups == g
-        pos, neg = kw_score[m & kw[truth]], kw_score[m & (truth == unk)]
+        pos, neg = kw_score[m & true_kw], kw_score[m & (truth == unk)]
         entry = {"keyword_identity": None, "keyword_vs_unknown_auc": None}
         if len(pos):
-            entry["keyword_identity"] = round(100.0 * float((best_kw[m & kw[truth]] == truth[m & kw[truth]]).mean()), 2)
+            entry["keyword_identity"] = round(100.0 * float((best_kw == truth)[m & true_kw].mean()), 2)
         if len(pos) and len(neg):
             # Mann-Whitney: P(keyword clip scores above unknown clip), ties count half.
             greater = (pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean()

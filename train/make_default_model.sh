@@ -36,9 +36,9 @@ recipe="--corpus data/corpus --cache data/cache --versions 2 --seed 2 --jobs 2 -
   --steps 1000000"
 # shellcheck disable=SC2086
 $py train/train.py $recipe --out "$out/phase1.safetensors" --lr 3e-3 --minutes "$minutes" --eval-every 250
-# shellcheck disable=SC2086
 # Phase 2 with the voices augmentation (voice conversion and GStreamer codecs, augment.py):
 # the shipped model's phase 2; it helped on flite voices, klettres and the streams (models/REPORT.md).
+# shellcheck disable=SC2086
 $py train/train.py $recipe --out "$out/model.safetensors" --init "$out/phase1.safetensors" \
   --train-splits train,validation --augment voices --lr 1e-3 --minutes "$finetune" --eval-every 100000000
 $py train/evaluate.py --model "$out/model.safetensors" --out "$out" --tag model

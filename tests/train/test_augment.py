@@ -5,7 +5,7 @@
     measured on a synthetic vowel (harmonics of f0 under one resonance);
   * every GStreamer codec round trip keeps the clip's length and timing (its delay removed),
     really passes through the codec (8 kHz codecs remove the band above 4 kHz; every output
-    differs from its input) and stays close to the input in log-mel terms;
+    differs from its input) and keeps the 200-3000 Hz speech band within 6 dB;
   * augment_clip is deterministic in its generator and refuses an unknown recipe.
 """
 import os
