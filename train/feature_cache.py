@@ -80,6 +80,38 @@ def build_noise_cache(index, frontend, files=None):
     return out
 
 
+# The modules whose code shapes a cached rendering: a change in any of them must not reuse a cache.
+_SHAPING_SOURCES = ("augment.py", "codec.py", "feature_cache.py", "mega_ref.py", "corpus_index.py")
+_SOURCE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def cache_key(prefix, paths, params):
+    """Names a feature cache by everything that decides its contents: the input files (path,
+    size, modification time), the parameters that shape the renderings (front-end configuration,
+    versions, seed, augmentation recipe, labels, ...) and the source of the modules that render
+    them. A readable prefix plus a hash: a changed augmentation can never silently reuse old
+    features."""
+    h = hashlib.sha256(repr(params).encode())
+    for name in _SHAPING_SOURCES:
+        with open(os.path.join(_SOURCE_DIR, name), "rb") as f:
+            h.update(name.encode() + b"\0" + f.read())
+    for path in paths:
+        st = os.stat(path)
+        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return f"{prefix}-{h.hexdigest()[:16]}"
+
+
+def clip_cache_key(index, split, frontend, versions, seed, recipe):
+    prefix = f"{split}-v{versions}-m{frontend.n_mels}-s{seed}-{recipe}"
+    return cache_key(prefix, [index.path(rel) for rel, _ in index.clips[split]],
+                     (split, versions, seed, recipe, sorted(vars(frontend).items()),
+                      [label for _, label in index.clips[split]]))
+
+
+def noise_cache_key(index, frontend):
+    return cache_key(f"noise-m{frontend.n_mels}", index.noise, sorted(vars(frontend).items()))
+
+
 def load_or_build(path, build):
     if os.path.exists(path):
         return torch.load(path)

@@ -25,7 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from corpus_index import DEFAULT_LABELS, CorpusIndex, speaker_of  # noqa: E402
 from decision import clip_decision  # noqa: E402
 from element_cli import element_defaults  # noqa: E402
-from feature_cache import build_clip_cache, build_noise_cache, load_or_build  # noqa: E402
+from feature_cache import (build_clip_cache, build_noise_cache, clip_cache_key, load_or_build,  # noqa: E402
+                           noise_cache_key)
 from mega_ref import (FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,  # noqa: E402
                       count_params, load_model, macs_per_frame, save_model)
 from augment import RECIPES  # noqa: E402
@@ -194,7 +195,7 @@ def main(argv=None):
     fe = config.frontend
 
     def cache_for(split, versions, recipe="base"):
-        tag = f"{split}-v{versions}-m{fe.n_mels}-s{args.seed}" + ("" if recipe == "base" else "-" + recipe)
+        tag = clip_cache_key(index, split, fe, versions, args.seed, recipe)
         return load_or_build(os.path.join(args.cache, tag + ".pt"),
                              lambda: build_clip_cache(index, split, fe, versions, args.seed, args.jobs,
                                                       recipe=recipe))
@@ -203,7 +204,7 @@ def main(argv=None):
     if args.exclude_engine:
         train = drop_speakers(train, engine_speakers(args.corpus, args.exclude_engine))
     val_clips = cache_for("validation", 0)
-    noise = load_or_build(os.path.join(args.cache, f"noise-m{fe.n_mels}.pt"),
+    noise = load_or_build(os.path.join(args.cache, noise_cache_key(index, fe) + ".pt"),
                           lambda: build_noise_cache(index, fe))
     print(f"train: {len(train['feats'])} renderings, validation: {len(val_clips['feats'])} clips, "
           f"noise files: {len(noise)}", flush=True)
