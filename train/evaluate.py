@@ -11,7 +11,10 @@ Writes OUT/eval-TAG.json, OUT/confusion-TAG.png and OUT/det-TAG.png:
   * streams: `mega-classify --events` over the test streams for a grid of thresholds and
     smoothing windows, scored by score_streams.py (recall, false alarms per hour, latency), the
     same grid over the klettres-only streams (false alarms per hour), the DET curve, and the
-    recommended element defaults: the lowest miss rate with <= 1 false alarm per hour on both.
+    recommended element defaults: the lowest miss rate with <= 1 false alarm per hour on both;
+  * real-dev (eval_real.py), when --real names a real-recordings set: real-dev keyword clips
+    detected exactly, non-keyword clips that trigger, per keyword and speaker, and real-dev
+    streams (--real-streams) over a threshold grid. --real-only skips everything synthetic.
 Needs the element and CLI built (build/, or MEGA_CLI=path/to/mega-classify).
 """
 import argparse
@@ -31,6 +34,7 @@ from element_cli import element_defaults, run_cli  # noqa: E402
 from eval_clips import (clip_metrics, confusion, decide_element, decide_torch, silence_clips,  # noqa: E402
                         test_clips, torch_posteriors, transfer_metrics)
 from eval_plots import confusion_png, det_png  # noqa: E402
+from eval_real import evaluate_real_clips, evaluate_real_streams, log_look  # noqa: E402
 from mega_ref import count_params, load_model, macs_per_frame  # noqa: E402
 from score_streams import TOLERANCE_S, load_streams, score  # noqa: E402
 
@@ -179,36 +183,8 @@ def evaluate_streams(a, labels, d):
     }
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--corpus", default="data/corpus")
-    ap.add_argument("--streams", default="data/streams")
-    ap.add_argument("--klettres-streams", default="data/streams_klettres")
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--tag", default=None, help="names the outputs (default: the model file's name)")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--clips-only", action="store_true", help="skip the streams (e.g. leave-one-engine-out)")
-    ap.add_argument("--engines", default="", help="only clips of these groups (espeak,flite,festival,klettres)")
-    ap.add_argument("--silence-per-stream", type=int, default=10)
-    ap.add_argument("--thresholds", default="0.3,0.4,0.5,0.6,0.7,0.8,0.85,0.9,0.95",
-                    help="thresholds at the header's smoothing")
-    ap.add_argument("--thresholds-other", default="0.5,0.7,0.8,0.9", help="thresholds at the other smoothings")
-    ap.add_argument("--smoothings", default="300,500,800", help="ms")
-    ap.add_argument("--suppressions", default="500,1000,1500", help="ms, tried at the chosen point")
-    a = ap.parse_args()
-    a.tag = a.tag or os.path.splitext(os.path.basename(a.model))[0]
-    os.makedirs(a.out, exist_ok=True)
-    torch.set_num_threads(1)
-    t0 = time.time()
-    model = load_model(a.model)
-    cfg = model.config
-    labels = list(cfg.labels)
-    d = dict(element_defaults(), frame_shift_ms=cfg.frontend.frame_shift_ms)
-    result = {"tag": a.tag, "model": a.model, "labels": labels, "config": cfg.to_dict(),
-              "params": count_params(model), "macs_per_second": macs_per_frame(cfg) * 1000 / cfg.frontend.frame_shift_ms,
-              "element_defaults_at_evaluation": d, "corpus": a.corpus,
-              "engine_excluded": None}
+def evaluate_synthetic(a, model, labels, d, result):
+    """Held-out synthetic speakers and klettres: clips, streams and the DET grid."""
     work = tempfile.mkdtemp(prefix="mega-eval-")
     try:
         print(f"{a.tag}: clips ...", flush=True)
@@ -231,6 +207,64 @@ def main():
                       f"torch {c2['torch']['all']['accuracy']}%", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--corpus", default="data/corpus")
+    ap.add_argument("--streams", default="data/streams")
+    ap.add_argument("--klettres-streams", default="data/streams_klettres")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--tag", default=None, help="names the outputs (default: the model file's name)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--clips-only", action="store_true", help="skip the streams (e.g. leave-one-engine-out)")
+    ap.add_argument("--engines", default="", help="only clips of these groups (espeak,flite,festival,klettres)")
+    ap.add_argument("--silence-per-stream", type=int, default=10)
+    ap.add_argument("--thresholds", default="0.3,0.4,0.5,0.6,0.7,0.8,0.85,0.9,0.95",
+                    help="thresholds at the header's smoothing")
+    ap.add_argument("--thresholds-other", default="0.5,0.7,0.8,0.9", help="thresholds at the other smoothings")
+    ap.add_argument("--smoothings", default="300,500,800", help="ms")
+    ap.add_argument("--suppressions", default="500,1000,1500", help="ms, tried at the chosen point")
+    ap.add_argument("--real", default="data/real", help="real-recordings set (train/make_real_set.py); "
+                    "its real-dev clips are evaluated when it exists")
+    ap.add_argument("--real-streams", default="data/real_streams", help="real-dev streams "
+                    "(make_streams.py --real)")
+    ap.add_argument("--real-only", action="store_true", help="only the real-dev evaluation")
+    ap.add_argument("--real-thresholds", default="0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9")
+    ap.add_argument("--looks-log", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                                        "models", "studies", "real-dev-looks.jsonl"),
+                    help="every real-dev evaluation appends a line here")
+    a = ap.parse_args()
+    a.tag = a.tag or os.path.splitext(os.path.basename(a.model))[0]
+    os.makedirs(a.out, exist_ok=True)
+    torch.set_num_threads(1)
+    t0 = time.time()
+    model = load_model(a.model)
+    cfg = model.config
+    labels = list(cfg.labels)
+    d = dict(element_defaults(), frame_shift_ms=cfg.frontend.frame_shift_ms)
+    result = {"tag": a.tag, "model": a.model, "labels": labels, "config": cfg.to_dict(),
+              "params": count_params(model), "macs_per_second": macs_per_frame(cfg) * 1000 / cfg.frontend.frame_shift_ms,
+              "element_defaults_at_evaluation": d, "corpus": a.corpus,
+              "engine_excluded": None}
+    if a.real and os.path.exists(os.path.join(a.real, "testing_list.txt")):
+        print(f"{a.tag}: real-dev clips ...", flush=True)
+        result["real_dev"] = r = evaluate_real_clips(model, a.model, labels, d, a.real,
+                                                     floats(a.real_thresholds), a.jobs)
+        what = "clips"
+        print(f"  element: {r['element']}  identity {r['transfer']['keyword_identity']}% "
+              f"AUC {r['transfer']['keyword_vs_unknown_auc']}", flush=True)
+        if a.real_streams and os.path.isdir(a.real_streams):
+            result["real_dev_streams"] = rs = evaluate_real_streams(a.model, labels, d, a.real_streams,
+                                                                    floats(a.real_thresholds), a.jobs)
+            what += "+streams"
+            for g in rs["grid"]:
+                print(f"  real streams threshold {g['threshold']:.2f}: recall {g['recall']}% "
+                      f"FA/h {g['false_alarms_per_hour']}", flush=True)
+        log_look(a.looks_log, a.tag, a.model, what)
+    if not a.real_only:
+        evaluate_synthetic(a, model, labels, d, result)
     result["seconds"] = round(time.time() - t0, 1)
     path = os.path.join(a.out, f"eval-{a.tag}.json")
     with open(path, "w") as f:

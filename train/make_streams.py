@@ -9,6 +9,11 @@ energy detector, not the 1 s clip bounds; unknown words are `_unknown_`.
 
   /usr/bin/python3 train/make_streams.py --corpus data/corpus --out data/streams --minutes 30 --seed 2
   /usr/bin/python3 train/make_streams.py --corpus data/corpus --out data/streams_klettres --klettres-only
+  /usr/bin/python3 train/make_streams.py --corpus data/real --out data/real_streams --real --minutes 30
+
+--real takes a real-recordings set (train/make_real_set.py): its real-dev speakers
+(testing_list.txt) only, keyword clips and non-keyword clips (`other/`), babble from the
+non-keyword clips.
 """
 import argparse
 import json
@@ -20,6 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from corpus import audio, noise  # noqa: E402
+from corpus_index import KEYWORDS  # noqa: E402
 
 SNRS = (None, 20, 10, 5)  # None = clean (only a -80 dBFS floor)
 NOISES = ("babble", "pink", "white", "brown", "hum", "klettres_babble")
@@ -74,19 +80,24 @@ def main():
     ap.add_argument("--streams", type=int, default=10)
     ap.add_argument("--seed", type=int, default=2)
     ap.add_argument("--klettres-only", action="store_true")
+    ap.add_argument("--real", action="store_true", help="--corpus is a real-recordings set")
     a = ap.parse_args()
     t0 = time.time()
     corpus, out = pathlib.Path(a.corpus), pathlib.Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    meta = json.loads((corpus / "speakers.json").read_text())
-    keywords = set(meta["keywords"])
     test = (corpus / "testing_list.txt").read_text().split()
-    kl_rels = set((corpus / "klettres_test_list.txt").read_text().split())
+    if a.real:
+        keywords, kl_rels = set(KEYWORDS), set()
+    else:
+        keywords = set(json.loads((corpus / "speakers.json").read_text())["keywords"])
+        kl_rels = set((corpus / "klettres_test_list.txt").read_text().split())
     kw = load_pool(corpus, [r for r in test if r.split("/")[0] in keywords])
     unk = load_pool(corpus, [r for r in test if r.split("/")[0] not in keywords and r not in kl_rels])
     kl = load_pool(corpus, sorted(kl_rels))
     if a.klettres_only:
         pools, weights = {"klettres": kl}, [1.0]
+    elif a.real:
+        pools, weights = {"keyword": kw, "unknown": unk}, [0.5, 0.5]
     else:
         pools, weights = {"keyword": kw, "unknown": unk, "klettres": kl}, [0.45, 0.35, 0.20]
     rng = np.random.default_rng(a.seed)
@@ -106,7 +117,7 @@ def main():
             kind = "none"
         else:
             # Babble from non-keyword words only: no hidden targets in the background.
-            nz = make_noise(kind, n, rng, unk, kl).astype(np.float64)
+            nz = make_noise(kind, n, rng, unk, kl or unk).astype(np.float64)
             nz *= np.sqrt(p_speech / 10 ** (snr / 10) / np.mean(nz ** 2))
             mix = x + nz
         mix = mix * min(1.0, 0.99 / float(np.max(np.abs(mix))))

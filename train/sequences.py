@@ -6,10 +6,15 @@ a stream of several seconds in which keywords, unknown words and pauses follow e
 one continuous background, with a target per frame:
 
   * background frames                          -> _silence_
-  * an unknown word, from its onset to TAIL     -> _unknown_
+  * an unknown word: the part before `unknown_from` of the word is not scored (default 0: it
+    is `_unknown_` from its onset), then `_unknown_` until UNKNOWN_TAIL frames after its end
   * a keyword: the start of the word is not scored (nobody can tell "six" from "sit"
     half-way); from `label_from` of the word (default mid-word) until TAIL frames after its
     end -> the keyword
+
+Words come from the synthetic cache and, with probability `p_real`, from a second cache of
+real recordings (`real`; train/make_real_set.py's real-train speakers), so that real voices are
+heard as keywords as well as non-keywords.
 
 Words are cut from the cached clip features around their speech span and mixed into the
 background in the mel-power domain: log(exp(word) + exp(noise + 2 ln g)), which is what the
@@ -30,7 +35,7 @@ FLOOR = math.log(np.finfo(np.float32).eps)
 class SequenceBuilder:
     def __init__(self, cache, noise, labels, seq_frames, rng, p_keyword=0.5, p_unknown=0.35,
                  snr_db=(0.0, 30.0), p_clean=0.15, specaugment=True, max_gap=100, label_from=0.5,
-                 freq_masks=2, freq_mask_width=8, mel_warp=0.0):
+                 freq_masks=2, freq_mask_width=8, mel_warp=0.0, unknown_from=0.0, real=None, p_real=0.0):
         self.cache = cache
         self.noise = noise
         self.seq_frames = seq_frames
@@ -42,13 +47,20 @@ class SequenceBuilder:
         self.snr_db, self.p_clean = snr_db, p_clean
         self.max_gap = max_gap
         self.label_from = label_from
+        self.unknown_from = unknown_from
         self.freq_masks, self.freq_mask_width = freq_masks, freq_mask_width
         self.mel_warp = mel_warp
+        self.pools = [self._pool(cache)]
+        self.p_real = p_real if real is not None and len(real["feats"]) else 0.0
+        if self.p_real:
+            self.pools.append(self._pool(real))
+
+    def _pool(self, cache):
         lab = cache["labels"].numpy()
-        self.keyword_items = np.nonzero((lab != self.unknown) & (lab != self.silence))[0]
-        self.unknown_items = np.nonzero(lab == self.unknown)[0]
+        keyword_items = np.nonzero((lab != self.unknown) & (lab != self.silence))[0]
         # Keywords are drawn uniformly per class, not per clip.
-        self.by_class = {int(c): np.nonzero(lab == c)[0] for c in np.unique(lab[self.keyword_items])}
+        by_class = {int(c): np.nonzero(lab == c)[0] for c in np.unique(lab[keyword_items])}
+        return cache, by_class, np.nonzero(lab == self.unknown)[0]
 
     def _background(self, n):
         if self.rng.random() < self.p_clean:
@@ -60,15 +72,17 @@ class SequenceBuilder:
         return src[start: start + n].clone(), 0.0
 
     def _pick_word(self):
+        """(cache, item) of the next word, or None for a long pause."""
+        cache, by_class, unknown_items = self.pools[1 if self.p_real and self.rng.random() < self.p_real else 0]
         r = self.rng.random()
-        if r < self.p_keyword:
-            classes = list(self.by_class)
-            items = self.by_class[classes[self.rng.integers(len(classes))]]
-        elif r < self.p_keyword + self.p_unknown and len(self.unknown_items):
-            items = self.unknown_items
+        if r < self.p_keyword and by_class:
+            classes = list(by_class)
+            items = by_class[classes[self.rng.integers(len(classes))]]
+        elif r < self.p_keyword + self.p_unknown and len(unknown_items):
+            items = unknown_items
         else:
             return None
-        return int(items[self.rng.integers(len(items))])
+        return cache, int(items[self.rng.integers(len(items))])
 
     def one(self):
         n = self.seq_frames
@@ -77,31 +91,34 @@ class SequenceBuilder:
         words = []
         t = int(self.rng.integers(0, 80))
         while t < n - 20:
-            item = self._pick_word()
-            if item is None:                       # a long pause
+            picked = self._pick_word()
+            if picked is None:                     # a long pause
                 t += int(self.rng.integers(30, 150))
                 continue
-            f = self.cache["feats"][item].float()
-            s, e = (int(v) for v in self.cache["spans"][item])
+            cache, item = picked
+            f = cache["feats"][item].float()
+            s, e = (int(v) for v in cache["spans"][item])
             a, b = max(0, s - MARGIN), min(len(f), e + MARGIN)
             seg = f[a:b]
             if self.mel_warp > 0:
                 seg = self._warp(seg)
             if t + len(seg) > n:
                 break
-            words.append((t, seg, item, t + (s - a), t + (e - a)))
+            words.append((t, seg, float(cache["levels"][item]), int(cache["labels"][item]),
+                          t + (s - a), t + (e - a)))
             t += len(seg) + int(self.rng.integers(5, self.max_gap))
         # One background level per sequence, relative to the loudest word in it.
-        speech_db = max((float(self.cache["levels"][w[2]]) for w in words), default=-30.0)
+        speech_db = max((w[2] for w in words), default=-30.0)
         if noise_level_db == 0.0:
             snr = self.rng.uniform(*self.snr_db)
             feats += 2.0 * math.log(10.0) * (speech_db - snr) / 20.0
             feats.clamp_(min=FLOOR)   # the filter bank never goes below its log floor
-        for t0, seg, item, s, e in words:
+        for t0, seg, _, label, s, e in words:
             feats[t0: t0 + len(seg)] = torch.logaddexp(feats[t0: t0 + len(seg)], seg)
-            label = int(self.cache["labels"][item])
             if label == self.unknown:
-                target[s: min(n, e + UNKNOWN_TAIL)] = self.unknown
+                mid = s + int(round((e - s + 1) * self.unknown_from))
+                target[s:mid] = IGNORE
+                target[mid: min(n, e + UNKNOWN_TAIL)] = self.unknown
             else:
                 mid = s + int(round((e - s + 1) * self.label_from))
                 target[s:mid] = IGNORE

@@ -50,6 +50,14 @@ def parse_args(argv=None):
     p.add_argument("--init", help="start from this model file's weights (same architecture)")
     p.add_argument("--max-gap", type=int, default=100, help="longest pause between words (frames)")
     p.add_argument("--p-keyword", type=float, default=0.5, help="share of words that are keywords")
+    p.add_argument("--p-unknown", type=float, default=0.35, help="share of words that are unknown words "
+                   "(the rest are long pauses)")
+    p.add_argument("--unknown-from", type=float, default=0.0, help="where in an unknown word its frames "
+                   "start to be scored as _unknown_ (0: onset; --label-from's value treats both kinds alike)")
+    p.add_argument("--unknown-weight", type=float, default=1.0, help="loss weight of _unknown_ targets")
+    p.add_argument("--real", default="", help="a real-recordings set in the same layout "
+                   "(train/make_real_set.py); its training speakers (not in testing_list.txt) are mixed in")
+    p.add_argument("--p-real", type=float, default=0.0, help="share of words drawn from --real")
     p.add_argument("--snr-db", default="0,30", help="range of speech-to-background ratios (dB)")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout inside the blocks while training")
     p.add_argument("--mel-warp", type=float, default=0.0, help="per-word random stretch of the mel "
@@ -203,6 +211,14 @@ def main(argv=None):
     train = merge_caches([cache_for(s, args.versions, args.augment) for s in args.train_splits.split(",")])
     if args.exclude_engine:
         train = drop_speakers(train, engine_speakers(args.corpus, args.exclude_engine))
+    real = None
+    if args.real:
+        real_index = CorpusIndex(args.real, labels)
+        real = load_or_build(os.path.join(args.cache, "real-" + clip_cache_key(
+            real_index, "train", fe, args.versions, args.seed, args.augment) + ".pt"),
+            lambda: build_clip_cache(real_index, "train", fe, args.versions, args.seed, args.jobs,
+                                     recipe=args.augment))
+        print(f"real: {len(real['feats'])} renderings of {len(real['rels'])} real-train clips", flush=True)
     val_clips = cache_for("validation", 0)
     noise = load_or_build(os.path.join(args.cache, noise_cache_key(index, fe) + ".pt"),
                           lambda: build_noise_cache(index, fe))
@@ -214,12 +230,13 @@ def main(argv=None):
                                max_gap=args.max_gap, label_from=args.label_from,
                                snr_db=tuple(float(v) for v in args.snr_db.split(",")),
                                freq_masks=args.freq_masks, freq_mask_width=args.freq_mask_width,
-                               mel_warp=args.mel_warp)
+                               mel_warp=args.mel_warp, p_unknown=args.p_unknown,
+                               unknown_from=args.unknown_from, real=real, p_real=args.p_real)
 
     builder = make_builder(np.random.default_rng(args.seed + 1000))
     val_builder = SequenceBuilder(cache_for("validation", 1), noise, labels,
                                   args.seq_frames, np.random.default_rng(1234), specaugment=False,
-                                  label_from=args.label_from)
+                                  label_from=args.label_from, unknown_from=args.unknown_from)
     val_batches = [val_builder.batch(args.batch) for _ in range(4)]
 
     model = MegaClassifier(config)
@@ -236,6 +253,8 @@ def main(argv=None):
     macs = macs_per_frame(config)
     print(f"model: {params} parameters, {macs * 100 / 1e6:.1f} M MAC per second of audio", flush=True)
 
+    class_weight = torch.ones(len(labels), device=args.device)
+    class_weight[labels.index("_unknown_")] = args.unknown_weight
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     warmup = max(1, min(200, args.steps // 10))
 
@@ -275,7 +294,7 @@ def main(argv=None):
         logits, state = model(x, state, return_state=True)
         state = state.detach()
         loss = F.cross_entropy(logits.reshape(-1, len(labels)), y.reshape(-1), ignore_index=IGNORE,
-                               label_smoothing=args.label_smoothing)
+                               weight=class_weight, label_smoothing=args.label_smoothing)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Training sequences (train/sequences.py) and the training-only regularisers.
 
-  * per-frame targets: background -> _silence_; an unknown word from its onset; a keyword
-    ignored before `label_from` of the word and labelled from there to TAIL frames after its end;
+  * per-frame targets: background -> _silence_; an unknown word from `unknown_from` of the
+    word (ignored before; default its onset); a keyword ignored before `label_from` of the word
+    and labelled from there to TAIL frames after its end;
+  * words from the real-recordings cache come with probability p_real, with their own labels;
   * the mel-axis warp: shape kept, identity at factor 1, a stretch moves energy up the axis;
   * dropout (MegaClassifier.set_dropout) changes training outputs but never eval() outputs, so
     the model file and the C engine are unaffected.
@@ -30,12 +32,12 @@ def one_word_cache(label, start=20, end=60):
             "levels": torch.tensor([-20.0]), "labels": torch.tensor([label])}
 
 
-def targets(label, label_from):
+def targets(label, label_from, unknown_from=0.0):
     """Every word of a sequence is this cache's one clip; returns (features, targets, onsets)."""
     cache = one_word_cache(label)
     b = SequenceBuilder(cache, [torch.zeros(400, M)], DEFAULT_LABELS, 400, np.random.default_rng(3),
                         p_keyword=1.0 if label != UNK else 0.0, p_unknown=1.0, specaugment=False,
-                        label_from=label_from, max_gap=30)
+                        label_from=label_from, max_gap=30, unknown_from=unknown_from)
     x, y = b.one()
     return x, y
 
@@ -76,6 +78,34 @@ def check_targets():
         n += 1
     assert n == 40 + UNKNOWN_TAIL, n
     assert MARGIN > 0
+    # Scored from mid-word: 20 ignored frames (round(41 * 0.5)), then _unknown_ to the tail.
+    _, y = targets(UNK, 0.5, unknown_from=0.5)
+    y = y.numpy()
+    starts = [t for t in range(1, len(y)) if y[t] == IGNORE and y[t - 1] == SIL]
+    assert starts, "an unknown word's start is ignored"
+    t = starts[0]
+    assert (y[t:t + 20] == IGNORE).all() and y[t + 20] == UNK and y[t + 21] == UNK, y[t:t + 25]
+    n = 0
+    while y[t + 20 + n] == UNK:
+        n += 1
+    assert n == 40 - 20 + UNKNOWN_TAIL, n
+
+
+def check_real_pool():
+    """Unknown-only synthetic words and keyword-only real words: the share of real words decides
+    whether any keyword target appears at all, and how many."""
+    synth, real = one_word_cache(UNK), one_word_cache(YES)
+    noise = [torch.zeros(400, M)]
+
+    def labels_seen(p_real):
+        b = SequenceBuilder(synth, noise, DEFAULT_LABELS, 400, np.random.default_rng(5), p_keyword=0.5,
+                            p_unknown=0.5, specaugment=False, max_gap=30, real=real, p_real=p_real)
+        return np.concatenate([b.one()[1].numpy() for _ in range(20)])
+
+    none, half, every = labels_seen(0.0), labels_seen(0.5), labels_seen(1.0)
+    assert not (none == YES).any() and (none == UNK).any(), "p_real 0: only synthetic words"
+    assert (every == YES).any() and not (every == UNK).any(), "p_real 1: only real words"
+    assert (half == YES).any() and (half == UNK).any(), "p_real 0.5: both"
 
 
 def check_warp():
@@ -112,6 +142,7 @@ def check_dropout():
 
 if __name__ == "__main__":
     check_targets()
+    check_real_pool()
     check_warp()
     check_dropout()
-    print("sequences: targets, mel warp and dropout OK")
+    print("sequences: targets, real-word pool, mel warp and dropout OK")

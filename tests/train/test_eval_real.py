@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""Real-dev measures (train/eval_real.py) against values computed by hand: which clips are
+real-dev, keyword clips detected as exactly their keyword, non-keyword clips that trigger; and
+the `_unknown_` offset of train/calibrate_unknown.py equals lowering that logit in the model."""
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "train"))
+from corpus_index import DEFAULT_LABELS  # noqa: E402
+from calibrate_unknown import choose, shift_posteriors  # noqa: E402
+from eval_real import clip_summary, real_clips  # noqa: E402
+from mega_ref import MegaClassifier, MegaConfig, NetworkConfig  # noqa: E402
+
+L = DEFAULT_LABELS
+SIL, UNK, YES, NO, ONE = (L.index(x) for x in ("_silence_", "_unknown_", "yes", "no", "one"))
+
+
+class RealDevTest(unittest.TestCase):
+    def test_summary(self):
+        truth = [YES, YES, NO, ONE, UNK, UNK, UNK, UNK]
+        # yes right; yes taken for no (wrong keyword: not detected); no rejected as unknown;
+        # one right; unknowns: silence, unknown, a keyword (triggers), no decision (-1).
+        pred = [YES, NO, UNK, ONE, SIL, UNK, YES, -1]
+        s = clip_summary(L, truth, pred)
+        self.assertEqual(s["keyword_clips"], 4)
+        self.assertEqual(s["keyword_detected_exactly"], 50.0)
+        self.assertEqual(s["non_keyword_clips"], 4)
+        self.assertEqual(s["non_keyword_triggering"], 25.0)
+
+    def test_only_dev_clips_with_speakers(self):
+        root = tempfile.mkdtemp(prefix="real-")
+        try:
+            with open(os.path.join(root, "testing_list.txt"), "w") as f:
+                f.write("yes/mg-peasant_nohash_0.wav\nother/hw-pirate_nohash_3.wav\nnine/wz-cmdr_nohash_1.wav\n")
+            clips = real_clips(root, L)
+            self.assertEqual([(os.path.relpath(p, root), lab, spk) for p, lab, spk in clips],
+                             [("yes/mg-peasant_nohash_0.wav", YES, "mg-peasant"),
+                              ("other/hw-pirate_nohash_3.wav", UNK, "hw-pirate"),
+                              ("nine/wz-cmdr_nohash_1.wav", L.index("nine"), "wz-cmdr")])
+        finally:
+            shutil.rmtree(root)
+
+    def test_offset_equals_lowered_logit(self):
+        torch.manual_seed(0)
+        cfg = MegaConfig(labels=L, network=NetworkConfig(d_model=16, z_dim=8, h_dim=16, ffn_dim=16, n_dim=4,
+                                                         n_layers=1, window=8))
+        model = MegaClassifier(cfg).eval()
+        x = torch.randn(1, 30, cfg.frontend.n_mels)
+        with torch.no_grad():
+            before = torch.softmax(model(x), -1)[0].numpy().astype(np.float64)
+            model.classifier.bias[UNK] -= 2.5
+            after = torch.softmax(model(x), -1)[0].numpy()
+        shifted = shift_posteriors([before], UNK, 2.5)[0]
+        self.assertLess(float(np.abs(shifted - after).max()), 1e-5)
+        self.assertGreater(float(np.abs(before - after).max()), 1e-2)
+
+    def test_choose_offset(self):
+        rows = [dict(offset=0.0, keyword_detected_exactly=20.0, non_keyword_triggering=0.0),
+                dict(offset=1.0, keyword_detected_exactly=50.0, non_keyword_triggering=2.0),
+                dict(offset=1.5, keyword_detected_exactly=50.0, non_keyword_triggering=3.0),
+                dict(offset=2.0, keyword_detected_exactly=80.0, non_keyword_triggering=9.0)]
+        self.assertEqual(choose(rows, 3.0)["offset"], 1.0)   # tie at 50 %: the smaller offset
+        self.assertEqual(choose(rows, 10.0)["offset"], 2.0)
+        self.assertEqual(choose(rows[1:], -1.0)["offset"], 1.0)  # none allowed: fewest triggers
+
+
+if __name__ == "__main__":
+    unittest.main()
