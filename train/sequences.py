@@ -50,6 +50,7 @@ class SequenceBuilder:
         self.unknown_from = unknown_from
         self.freq_masks, self.freq_mask_width = freq_masks, freq_mask_width
         self.mel_warp = mel_warp
+        self.with_domains = "domains" in cache
         self.pools = [self._pool(cache)]
         self.p_real = p_real if real is not None and len(real["feats"]) else 0.0
         if self.p_real:
@@ -104,8 +105,9 @@ class SequenceBuilder:
                 seg = self._warp(seg)
             if t + len(seg) > n:
                 break
+            domain = int(cache["domains"][item]) if "domains" in cache else IGNORE
             words.append((t, seg, float(cache["levels"][item]), int(cache["labels"][item]),
-                          t + (s - a), t + (e - a)))
+                          t + (s - a), t + (e - a), domain))
             t += len(seg) + int(self.rng.integers(5, self.max_gap))
         # One background level per sequence, relative to the loudest word in it.
         speech_db = max((w[2] for w in words), default=-30.0)
@@ -113,8 +115,10 @@ class SequenceBuilder:
             snr = self.rng.uniform(*self.snr_db)
             feats += 2.0 * math.log(10.0) * (speech_db - snr) / 20.0
             feats.clamp_(min=FLOOR)   # the filter bank never goes below its log floor
-        for t0, seg, _, label, s, e in words:
+        domains = torch.full((n,), IGNORE, dtype=torch.long)
+        for t0, seg, _, label, s, e, domain in words:
             feats[t0: t0 + len(seg)] = torch.logaddexp(feats[t0: t0 + len(seg)], seg)
+            domains[s: min(n, e)] = domain
             if label == self.unknown:
                 mid = s + int(round((e - s + 1) * self.unknown_from))
                 target[s:mid] = IGNORE
@@ -125,7 +129,7 @@ class SequenceBuilder:
                 target[mid: min(n, e + TAIL)] = label
         if self.specaugment:
             self._spec_augment(feats)
-        return feats, target
+        return (feats, target, domains) if self.with_domains else (feats, target)
 
     def _warp(self, seg):
         """A vocal-tract-length-like warp of one word: the mel axis is stretched by a random
@@ -151,5 +155,4 @@ class SequenceBuilder:
             feats[t0: t0 + w] = fill
 
     def batch(self, size):
-        xs, ys = zip(*(self.one() for _ in range(size)))
-        return torch.stack(xs), torch.stack(ys)
+        return tuple(torch.stack(parts) for parts in zip(*(self.one() for _ in range(size))))

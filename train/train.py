@@ -29,6 +29,7 @@ from feature_cache import (build_clip_cache, build_noise_cache, clip_cache_key, 
                            noise_cache_key)
 from mega_ref import (FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,  # noqa: E402
                       count_params, load_model, macs_per_frame, save_model)
+from adversary import Adversary, domain_ids, schedule  # noqa: E402
 from augment import RECIPES  # noqa: E402
 from sequences import IGNORE, SequenceBuilder  # noqa: E402
 
@@ -58,6 +59,9 @@ def parse_args(argv=None):
     p.add_argument("--real", default="", help="a real-recordings set in the same layout "
                    "(train/make_real_set.py); its training speakers (not in testing_list.txt) are mixed in")
     p.add_argument("--p-real", type=float, default=0.0, help="share of words drawn from --real")
+    p.add_argument("--adv-weight", type=float, default=0.0, help="domain-adversarial training (adversary.py): "
+                   "final weight of the reversed gradient of a head that tells the engines and real "
+                   "recordings apart (0: off)")
     p.add_argument("--snr-db", default="0,30", help="range of speech-to-background ratios (dB)")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout inside the blocks while training")
     p.add_argument("--mel-warp", type=float, default=0.0, help="per-word random stretch of the mel "
@@ -219,6 +223,13 @@ def main(argv=None):
             lambda: build_clip_cache(real_index, "train", fe, args.versions, args.seed, args.jobs,
                                      recipe=args.augment))
         print(f"real: {len(real['feats'])} renderings of {len(real['rels'])} real-train clips", flush=True)
+    if args.adv_weight > 0:
+        with open(os.path.join(args.corpus, "speakers.json")) as f:
+            engine_of = {sp["id"]: sp["engine"] for sp in json.load(f)["speakers"]}
+        train["domains"] = domain_ids(train["rels"], len(train["feats"]) // len(train["rels"]), engine_of, speaker_of)
+        if real is not None:
+            real["domains"] = domain_ids(real["rels"], len(real["feats"]) // len(real["rels"]), {}, speaker_of,
+                                         default="real")
     val_clips = cache_for("validation", 0)
     noise = load_or_build(os.path.join(args.cache, noise_cache_key(index, fe) + ".pt"),
                           lambda: build_noise_cache(index, fe))
@@ -253,9 +264,11 @@ def main(argv=None):
     macs = macs_per_frame(config)
     print(f"model: {params} parameters, {macs * 100 / 1e6:.1f} M MAC per second of audio", flush=True)
 
+    adversary = Adversary(model).to(args.device) if args.adv_weight > 0 else None
     class_weight = torch.ones(len(labels), device=args.device)
     class_weight[labels.index("_unknown_")] = args.unknown_weight
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    trained = list(model.parameters()) + (list(adversary.parameters()) if adversary is not None else [])
+    opt = torch.optim.AdamW(trained, lr=args.lr, weight_decay=args.weight_decay)
     warmup = max(1, min(200, args.steps // 10))
 
     def lr_at(step):
@@ -282,30 +295,36 @@ def main(argv=None):
     best, best_state = -1.0, None
     state = None
     t0 = time.time()
-    losses = []
+    losses, adv_losses = [], []
     batches = training_batches(make_builder, args)
     for step in range(args.steps):
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
-        x, y = next(batches)
-        x, y = x.to(args.device, non_blocking=True), y.to(args.device, non_blocking=True)
+        x, y, *dom = (t.to(args.device, non_blocking=True) for t in next(batches))
         if step % args.carry_steps == 0:
             state = None
         logits, state = model(x, state, return_state=True)
         state = state.detach()
         loss = F.cross_entropy(logits.reshape(-1, len(labels)), y.reshape(-1), ignore_index=IGNORE,
                                weight=class_weight, label_smoothing=args.label_smoothing)
+        if adversary is not None:
+            progress = max(step / args.steps, (time.time() - t0) / (args.minutes * 60) if args.minutes else 0.0)
+            adv_loss = adversary.loss(dom[0], schedule(progress, args.adv_weight), IGNORE)
+            adv_losses.append(float(adv_loss))
+        losses.append(float(loss))
         opt.zero_grad()
-        loss.backward()
+        (loss + adv_loss if adversary is not None else loss).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        losses.append(float(loss))
         last = step == args.steps - 1 or (args.minutes and time.time() - t0 > args.minutes * 60)
         if (step + 1) % args.eval_every == 0 or last:
             acc = clip_accuracy(model, val_clips, labels, args.smoothing_frames, args.clip_threshold, args.device)
             facc = frame_accuracy(model, val_batches, args.device)
             entry = {"step": step + 1, "minutes": (time.time() - t0) / 60, "loss": float(np.mean(losses)),
                      "val_clip_accuracy": acc, "val_frame_accuracy": facc, "lr": lr_at(step)}
+            if adv_losses:
+                entry["domain_loss"] = float(np.mean(adv_losses))
+                adv_losses = []
             log["curve"].append(entry)
             print(json.dumps(entry), flush=True)
             losses = []
