@@ -19,7 +19,6 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from corpus_index import DEFAULT_LABELS, CorpusIndex, speaker_of  # noqa: E402
@@ -29,6 +28,7 @@ from feature_cache import (build_clip_cache, build_noise_cache, clip_cache_key, 
                            noise_cache_key)
 from mega_ref import (FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,  # noqa: E402
                       count_params, load_model, macs_per_frame, save_model)
+import objectives  # noqa: E402
 from adversary import Adversary, domain_ids, schedule  # noqa: E402
 from augment import RECIPES  # noqa: E402
 from sequences import IGNORE, SequenceBuilder  # noqa: E402
@@ -48,6 +48,8 @@ def parse_args(argv=None):
     p.add_argument("--train-splits", default="train", help="e.g. train,validation to train on all speakers")
     p.add_argument("--exclude-engine", default="", help="leave this engine's speakers out of training "
                    "(espeak, flite, festival: the leave-one-engine-out study; needs the corpus's speakers.json)")
+    p.add_argument("--no-near-misses", action="store_true", help="leave the near-miss unknown words "
+                   "(train/words/near_miss.txt) out of training; the evaluation still has them")
     p.add_argument("--init", help="start from this model file's weights (same architecture)")
     p.add_argument("--max-gap", type=int, default=100, help="longest pause between words (frames)")
     p.add_argument("--p-keyword", type=float, default=0.5, help="share of words that are keywords")
@@ -55,6 +57,8 @@ def parse_args(argv=None):
                    "(the rest are long pauses)")
     p.add_argument("--unknown-from", type=float, default=0.0, help="where in an unknown word its frames "
                    "start to be scored as _unknown_ (0: onset; --label-from's value treats both kinds alike)")
+    p.add_argument("--objective", default="frame", choices=objectives.OBJECTIVES, help="per-frame "
+                   "cross-entropy, or max-pooling over each keyword occurrence (objectives.py)")
     p.add_argument("--unknown-weight", type=float, default=1.0, help="loss weight of _unknown_ targets")
     p.add_argument("--real", default="", help="a real-recordings set in the same layout "
                    "(train/make_real_set.py); its training speakers (not in testing_list.txt) are mixed in")
@@ -122,16 +126,23 @@ def engine_speakers(corpus, engine):
         return {s["id"] for s in json.load(f)["speakers"] if s["engine"] == engine}
 
 
-def drop_speakers(cache, speakers):
-    if not speakers:
-        return cache
+def drop_clips(cache, drop):
+    """The cache without the clips whose relative path `drop(rel)` is true (all their renderings)."""
     per_clip = len(cache["feats"]) // max(1, len(cache["rels"]))
-    keep = [i for i in range(len(cache["feats"]))
-            if speaker_of(cache["rels"][i // per_clip]) not in speakers]
+    keep = [i for i in range(len(cache["feats"])) if not drop(cache["rels"][i // per_clip])]
+    if len(keep) == len(cache["feats"]):
+        return cache
     idx = torch.tensor(keep)
     return {"feats": [cache["feats"][i] for i in keep], "spans": cache["spans"][idx],
             "levels": cache["levels"][idx], "labels": cache["labels"][idx],
             "rels": [cache["rels"][i // per_clip] for i in keep[::per_clip]]}
+
+
+def near_miss_words():
+    """The unknown words chosen for sounding close to a keyword (train/words/near_miss.txt)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "words", "near_miss.txt")
+    with open(path) as f:
+        return {line.split("#", 1)[0].strip().lower() for line in f} - {""}
 
 
 @torch.no_grad()
@@ -214,7 +225,11 @@ def main(argv=None):
 
     train = merge_caches([cache_for(s, args.versions, args.augment) for s in args.train_splits.split(",")])
     if args.exclude_engine:
-        train = drop_speakers(train, engine_speakers(args.corpus, args.exclude_engine))
+        left_out = engine_speakers(args.corpus, args.exclude_engine)
+        train = drop_clips(train, lambda rel: speaker_of(rel) in left_out)
+    if args.no_near_misses:
+        near = near_miss_words()
+        train = drop_clips(train, lambda rel: rel.split("/")[0] in near)
     real = None
     if args.real:
         real_index = CorpusIndex(args.real, labels)
@@ -265,6 +280,7 @@ def main(argv=None):
     print(f"model: {params} parameters, {macs * 100 / 1e6:.1f} M MAC per second of audio", flush=True)
 
     adversary = Adversary(model).to(args.device) if args.adv_weight > 0 else None
+    is_keyword = torch.tensor([not l.startswith("_") for l in labels], device=args.device)
     class_weight = torch.ones(len(labels), device=args.device)
     class_weight[labels.index("_unknown_")] = args.unknown_weight
     trained = list(model.parameters()) + (list(adversary.parameters()) if adversary is not None else [])
@@ -305,8 +321,8 @@ def main(argv=None):
             state = None
         logits, state = model(x, state, return_state=True)
         state = state.detach()
-        loss = F.cross_entropy(logits.reshape(-1, len(labels)), y.reshape(-1), ignore_index=IGNORE,
-                               weight=class_weight, label_smoothing=args.label_smoothing)
+        loss = objectives.loss(logits, y, args.objective, is_keyword, weight=class_weight,
+                               label_smoothing=args.label_smoothing)
         if adversary is not None:
             progress = max(step / args.steps, (time.time() - t0) / (args.minutes * 60) if args.minutes else 0.0)
             adv_loss = adversary.loss(dom[0], schedule(progress, args.adv_weight), IGNORE)

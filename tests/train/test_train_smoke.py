@@ -69,14 +69,15 @@ def main(tmp):
           "train.py wrote no model file or no training log")
     log = json.load(open(os.path.join(tmp, "m.train.json")))
     check(log["curve"] and log["curve"][-1]["step"] == 3, f"training log curve: {log['curve']}")
-    # The real-voices options: decision-frame targets for unknown words, a weighted _unknown_, a
+    # The real-voices options: decision-frame targets for unknown words, a weighted _unknown_, the
+    # max-pooling objective, a
     # second (here: the same tiny) set mixed in as real words, and the domain adversary.
     adv_path = os.path.join(tmp, "adv.safetensors")
     run([PY, os.path.join(TRAIN, "train.py"), "--corpus", corpus, "--labels", ",".join(labels),
          "--steps", "2", "--eval-every", "2", "--batch", "2", "--seq-frames", "200", "--versions", "1",
          "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
          "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2", "--unknown-from", "0.5",
-         "--unknown-weight", "0.5", "--real", corpus, "--p-real", "0.5", "--adv-weight", "0.3",
+         "--unknown-weight", "0.5", "--objective", "maxpool", "--real", corpus, "--p-real", "0.5", "--adv-weight", "0.3",
          "--cache", os.path.join(tmp, "cache"), "--out", adv_path])
     adv_log = json.load(open(os.path.join(tmp, "adv.train.json")))
     check(adv_log["curve"][-1]["step"] == 2 and adv_log["curve"][-1]["domain_loss"] > 0,
