@@ -70,8 +70,8 @@ def main(tmp):
     log = json.load(open(os.path.join(tmp, "m.train.json")))
     check(log["curve"] and log["curve"][-1]["step"] == 3, f"training log curve: {log['curve']}")
     # The real-voices options: decision-frame targets for unknown words, a weighted _unknown_, the
-    # max-pooling objective, a
-    # second (here: the same tiny) set mixed in as real words, and the domain adversary.
+    # max-pooling objective, a second (here: the same tiny) set mixed in as real words, and the
+    # domain adversary.
     adv_path = os.path.join(tmp, "adv.safetensors")
     run([PY, os.path.join(TRAIN, "train.py"), "--corpus", corpus, "--labels", ",".join(labels),
          "--steps", "2", "--eval-every", "2", "--batch", "2", "--seq-frames", "200", "--versions", "1",
