@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from element_cli import element_defaults  # noqa: E402
 from eval_plots import training_curve_png  # noqa: E402
 from mega_ref import count_params, load_model, macs_per_frame  # noqa: E402
+import report_real  # noqa: E402
 import safetensors_io  # noqa: E402
 
 ENGINES = ("espeak", "flite", "festival")
@@ -216,6 +217,11 @@ def main(argv=None):
                     "recommended point; report the targets at them: clips from this evaluation "
                     "(evaluate.py --clips-only at the shipped defaults), streams from the grid point "
                     "with the same threshold/smoothing/suppression")
+    ap.add_argument("--real", default="data/real", help="the real-recordings set (for its counts)")
+    ap.add_argument("--peer", help="peer_pocketsphinx.py's JSON on the same real-dev material")
+    ap.add_argument("--looks-log", default="models/studies/real-dev-looks.jsonl")
+    ap.add_argument("--real-ablation", action="append", help="NAME=eval.json: a row of the real-voices "
+                    "ablation table (evaluate.py with --real)")
     ap.add_argument("--out", required=True)
     a = ap.parse_args(argv)
     outdir = os.path.dirname(os.path.abspath(a.out))
@@ -279,10 +285,22 @@ def main(argv=None):
     rows.append(["held-out klettres clips taken for a keyword", "<= 2 %", fmt(kl, " %"), None if kl is None else status(kl <= 2)])
     rows.append(["false alarms/h on klettres-only streams", "<= 1/h", "not measured" if not k else fmt(k["false_alarms_per_hour"], "/h", 1),
                  None if not k else status(k["false_alarms_per_hour"] <= 1)])
+    peer = json.load(open(a.peer)) if a.peer else None
+    rows = report_real.targets(ev, peer, status) + rows
     L += ["## Targets against measurements", "", table(["target", "wanted", "measured", ""], rows), "",
           "Clip and streaming numbers are at the " + where
           + f" (threshold {clips['settings']['threshold']:g}, smoothing {clips['settings']['smoothing_ms']:g} ms); "
           "every measurement is described in its section.", ""]
+
+    real = report_real.section(ev, peer, a.looks_log, a.real)
+    if real:
+        L += ["## Real speech (real-dev)", ""] + real
+    if a.real_ablation:
+        L += ["## Real-voices ablations", "",
+              "Each row a model evaluated on real-dev (clips and streams at the element's defaults) and on the "
+              "held-out synthetic speakers (clips), through the element; what each row changed is in its name "
+              "and in the notes above.", "",
+              report_real.ablation_table(pairs(a.real_ablation)), ""]
 
     L += ["## What was tried", ""]
     L += [open(a.notes).read().strip() if a.notes else NOTES_MARK + "\n\n(The lead's narrative goes here.)", ""]

@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from corpus_index import DEFAULT_LABELS  # noqa: E402
 from calibrate_unknown import choose, shift_posteriors  # noqa: E402
 from eval_real import clip_summary, real_clips  # noqa: E402
+from report_real import best_stream_point, peer_best_clips, targets  # noqa: E402
 from mega_ref import MegaClassifier, MegaConfig, NetworkConfig  # noqa: E402
 
 L = DEFAULT_LABELS
@@ -68,6 +69,24 @@ class RealDevTest(unittest.TestCase):
         self.assertEqual(choose(rows, 3.0)["offset"], 1.0)   # tie at 50 %: the smaller offset
         self.assertEqual(choose(rows, 10.0)["offset"], 2.0)
         self.assertEqual(choose(rows[1:], -1.0)["offset"], 1.0)  # none allowed: fewest triggers
+
+    def test_report_targets(self):
+        grid = [dict(threshold=0.3, recall=85.0, false_alarms_per_hour=12.0, latency_median_ms=80.0),
+                dict(threshold=0.5, recall=81.0, false_alarms_per_hour=4.0, latency_median_ms=70.0),
+                dict(threshold=0.7, recall=60.0, false_alarms_per_hour=1.0, latency_median_ms=60.0)]
+        self.assertEqual(best_stream_point(grid, 5.0)["threshold"], 0.5)
+        self.assertIsNone(best_stream_point(grid, 0.5))
+        peer = {"clips": {"kws": [dict(threshold=1e-20, keyword_detected_exactly=40.0, non_keyword_triggering=30.0),
+                                  dict(threshold=1e-5, keyword_detected_exactly=20.0, non_keyword_triggering=2.0)],
+                          "generic_lm": dict(keyword_detected_exactly=47.0, non_keyword_triggering=10.0)}}
+        self.assertEqual(peer_best_clips(peer)["mode"], "generic English LM")
+        self.assertEqual(peer_best_clips(peer, 3.0)["threshold"], 1e-5)
+        ev = {"real_dev": {"element": dict(keyword_clips=10, keyword_detected_exactly=46.0, non_keyword_clips=20,
+                                           non_keyword_triggering=2.5)},
+              "real_dev_streams": {"grid": grid, "at_defaults": grid[1]}}
+        rows = targets(ev, peer, lambda ok: "met" if ok else "MISSED")
+        # 46 % is below 90 % and below the peer's 47 %; 2.5 % triggering is within 3 %; 81 % at 4/h.
+        self.assertEqual([r[-1] for r in rows], ["MISSED", "met", "met"])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# One arm of the real-voices ablation study (models/REPORT.md): the shipped recipe's phase 2
+# continued from a start model for a fixed time with one change, then evaluated on real-dev
+# (clips and streams) and on the held-out synthetic speakers (clips), through the element.
+#   bash train/study.sh TAG [train.py options that make the arm ...]
+# Environment: STUDY_MINUTES (default 10), STUDY_INIT (default models/default.safetensors),
+# STUDY_OUT (default data/studies). Writes $STUDY_OUT/TAG.safetensors, TAG.train.json,
+# eval-TAG.json; the log is $STUDY_OUT/TAG.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tag=$1
+shift
+out=${STUDY_OUT:-data/studies}
+mkdir -p "$out"
+py=/usr/bin/python3
+recipe="--corpus data/corpus --cache data/cache --versions 2 --seed 2 --jobs 2 --threads 2
+  --d-model 80 --z-dim 40 --h-dim 160 --ffn-dim 160 --n-dim 16 --n-layers 4
+  --window-mode chunk --window 32 --label-from 0.5 --max-gap 50 --p-keyword 0.6 --batch 48
+  --steps 1000000 --augment voices --lr 1e-3 --eval-every 100"
+{
+  # shellcheck disable=SC2086
+  $py train/train.py $recipe --init "${STUDY_INIT:-models/default.safetensors}" \
+    --minutes "${STUDY_MINUTES:-10}" --out "$out/$tag.safetensors" "$@"
+  $py train/evaluate.py --model "$out/$tag.safetensors" --out "$out" --tag "$tag" --clips-only
+} > "$out/$tag.log" 2>&1
+grep -E "element:|real streams threshold 0.5|  element [0-9]" "$out/$tag.log"
