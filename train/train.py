@@ -78,6 +78,7 @@ def parse_args(argv=None):
     p.add_argument("--seq-frames", type=int, default=600)
     p.add_argument("--carry-steps", type=int, default=4, help="batches a stream's state is carried over")
     p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--warmup", type=int, help="warm-up steps (default: a tenth of --steps, at most 200)")
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--label-smoothing", type=float, default=0.05)
     p.add_argument("--eval-every", type=int, default=250)
@@ -285,7 +286,7 @@ def main(argv=None):
     class_weight[labels.index("_unknown_")] = args.unknown_weight
     trained = list(model.parameters()) + (list(adversary.parameters()) if adversary is not None else [])
     opt = torch.optim.AdamW(trained, lr=args.lr, weight_decay=args.weight_decay)
-    warmup = max(1, min(200, args.steps // 10))
+    warmup = args.warmup if args.warmup is not None else max(1, min(200, args.steps // 10))
 
     def lr_at(step):
         """Linear warm-up, then cosine decay over the run, whether steps or minutes end it."""
