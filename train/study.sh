@@ -3,7 +3,8 @@
 # continued from a start model for a fixed time with one change, then evaluated on real-dev
 # (clips and streams) and on the held-out synthetic speakers (clips), through the element.
 #   bash train/study.sh TAG [train.py options that make the arm ...]
-# Environment: STUDY_MINUTES (default 10), STUDY_INIT (default models/default.safetensors),
+# Environment: STUDY_MINUTES (default 10), STUDY_BATCH (default 24: twice the steps of the
+# recipe's 48 in the same time), STUDY_INIT (default models/default.safetensors),
 # STUDY_OUT (default data/studies). Writes $STUDY_OUT/TAG.safetensors, TAG.train.json,
 # eval-TAG.json; the log is $STUDY_OUT/TAG.log.
 set -euo pipefail
@@ -15,8 +16,8 @@ mkdir -p "$out"
 py=/usr/bin/python3
 recipe="--corpus data/corpus --cache data/cache --versions 2 --seed 2 --jobs 2 --threads 2
   --d-model 80 --z-dim 40 --h-dim 160 --ffn-dim 160 --n-dim 16 --n-layers 4
-  --window-mode chunk --window 32 --label-from 0.5 --max-gap 50 --p-keyword 0.6 --batch 48
-  --steps 1000000 --augment voices --lr 1e-3 --eval-every 100"
+  --window-mode chunk --window 32 --label-from 0.5 --max-gap 50 --p-keyword 0.6 --batch ${STUDY_BATCH:-24}
+  --steps 1000000 --augment voices --lr 1e-3 --warmup 20 --eval-every 50"
 {
   # shellcheck disable=SC2086
   $py train/train.py $recipe --init "${STUDY_INIT:-models/default.safetensors}" \
