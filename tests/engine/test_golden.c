@@ -268,7 +268,8 @@ check_featnorm (const GoldenCase *c, const char *what, const float *in, const fl
   for (size_t k = 0; k < S; k++)
     state[k] = NAN;
   mega_featnorm_apply (fn, M, state, 0, in, whole, T);
-  double diff = max_abs_diff (whole, want, n), tol = FEATNORM_REL_TOL * MAX (1.0, max_abs (want, n));
+  double diff = max_abs_diff (whole, want, n);
+  double tol = FEATNORM_REL_TOL * MAX (1.0, max_abs (want, n));
   g_test_message ("%-32s %-22s max|diff| %.3g (tolerance %.3g, max|value| %.3g)", c->name, what,
       diff, tol, max_abs (want, n));
   g_assert_cmpfloat (diff, <=, tol);

@@ -521,7 +521,8 @@ class FeatureNormTest(unittest.TestCase):
     def test_config_keys_and_ranges(self):
         d = mr.MegaConfig().to_dict()["frontend"]
         self.assertFalse(set(mr.NORMALIZATION_KEYS) & set(d))  # global files are unchanged
-        for kind, keys in (("pcen", {"normalization", *mr.PCEN_KEYS}), ("running", {"normalization", "running_frames"})):
+        for kind, keys in (("pcen", {"normalization", *mr.PCEN_KEYS}),
+                           ("running", {"normalization", "running_frames"})):
             cfg = featnorm_config(kind)
             self.assertEqual(set(cfg.to_dict()["frontend"]) & set(mr.NORMALIZATION_KEYS), keys)
             model = random_model(cfg, 51)
