@@ -169,6 +169,42 @@ parse_frontend (Ctx *c, MegaFbankConfig *f, JsonObject *o)
   return TRUE;
 }
 
+/* The causal normalisation keys are optional: a file without them is a "global" model, as
+ * every file written before they existed. Present keys are range-checked whatever the mode. */
+static gboolean
+parse_featnorm (Ctx *c, MegaFeatNormConfig *n, JsonObject *o)
+{
+  static const char *const kinds[] = { "global", "pcen", "running", NULL };
+  const char *s = "frontend";
+  int kind;
+  mega_featnorm_config_init (n);
+  if (json_object_has_member (o, "normalization")) {
+    if (!get_choice (c, o, s, "normalization", kinds, &kind))
+      return FALSE;
+    n->type = (MegaFeatNormType) kind;  /* same order as MegaFeatNormType */
+  }
+#define OPTIONAL_DOUBLE(key) \
+  (!json_object_has_member (o, #key) || get_double (c, o, s, #key, &n->key))
+  if (!OPTIONAL_DOUBLE (pcen_s) || !OPTIONAL_DOUBLE (pcen_alpha) || !OPTIONAL_DOUBLE (pcen_delta)
+      || !OPTIONAL_DOUBLE (pcen_r) || !OPTIONAL_DOUBLE (pcen_eps))
+    return FALSE;
+#undef OPTIONAL_DOUBLE
+  if (json_object_has_member (o, "running_frames")
+      && !get_int (c, o, s, "running_frames", 2, 1000000, &n->running_frames))
+    return FALSE;
+  if (!(n->pcen_s > 0 && n->pcen_s <= 1))
+    return fail (c, "frontend.pcen_s %g out of range (0, 1]", n->pcen_s);
+  if (!(n->pcen_alpha >= 0 && n->pcen_alpha <= 1))
+    return fail (c, "frontend.pcen_alpha %g out of range [0, 1]", n->pcen_alpha);
+  if (!(n->pcen_delta >= 0 && n->pcen_delta <= 1e6))
+    return fail (c, "frontend.pcen_delta %g out of range [0, 1e6]", n->pcen_delta);
+  if (!(n->pcen_r > 0 && n->pcen_r <= 1))
+    return fail (c, "frontend.pcen_r %g out of range (0, 1]", n->pcen_r);
+  if (!(n->pcen_eps >= 1e-12 && n->pcen_eps <= 1))
+    return fail (c, "frontend.pcen_eps %g out of range [1e-12, 1]", n->pcen_eps);
+  return TRUE;
+}
+
 static gboolean
 parse_network (Ctx *c, MegaConfig *cfg, JsonObject *o)
 {
@@ -229,6 +265,7 @@ mega_config_parse (MegaConfig *cfg, const char *json, const char *path, GError *
   JsonObject *o = json_node_get_object (root), *fe, *net;
   ok = parse_labels (&c, cfg, o)
       && (fe = get_object (&c, o, "frontend")) != NULL && parse_frontend (&c, &cfg->fbank, fe)
+      && parse_featnorm (&c, &cfg->featnorm, fe)
       && (net = get_object (&c, o, "network")) != NULL && parse_network (&c, cfg, net);
 out:
   g_object_unref (parser);

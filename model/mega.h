@@ -53,6 +53,7 @@ typedef struct {
   const char *norm;          /* "layernorm" | "scalenorm" | "rmsnorm" | "batchnorm" */
   gboolean prenorm;
   const char *window_mode;   /* "chunk" | "sliding" */
+  const char *normalization; /* "global" | "pcen" | "running" (frontend.normalization) */
   size_t n_params;           /* number of trainable weights (the feature statistics and the
                               * batchnorm running statistics are not counted) */
 } MegaInfo;

@@ -4,6 +4,7 @@
 #define MEGA_INTERNAL_H
 
 #include "mega.h"
+#include "featnorm.h"
 #include "frontend.h"
 
 #include <stddef.h>
@@ -20,6 +21,7 @@ typedef struct {
   char **labels;               /* NULL-terminated, n_labels entries */
   int n_labels;
   MegaFbankConfig fbank;
+  MegaFeatNormConfig featnorm;  /* frontend.normalization and its parameters */
   int d_model, z_dim, h_dim, ffn_dim, n_dim, n_layers, window;
   MegaAttention attention;
   MegaBias rel_pos_bias;
@@ -76,6 +78,7 @@ struct MegaModel {
 typedef struct {
   size_t max_frames;
   uint64_t frame;        /* frames processed so far */
+  float *fnorm;          /* [2M] causal feature normalisation state (featnorm.h) */
   float *ema_h;          /* [L][D*N] */
   float *win_k;          /* [L][C*Z]; frame n's key lives in row n % C */
   float *win_v;          /* [L][C*H] */

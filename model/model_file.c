@@ -417,6 +417,7 @@ fill_info (MegaModel *m)
   static const char *const biases[] = { "simple", "rotary" };
   static const char *const norms[] = { "layernorm", "scalenorm", "rmsnorm", "batchnorm" };
   static const char *const modes[] = { "chunk", "sliding" };
+  static const char *const featnorms[] = { "global", "pcen", "running" };
   MegaInfo *i = &m->info;
   i->sample_rate = c->fbank.sample_rate;
   i->frame_length = mega_fbank_frame_length (m->fbank);
@@ -436,6 +437,7 @@ fill_info (MegaModel *m)
   i->norm = norms[c->norm];
   i->prenorm = c->prenorm;
   i->window_mode = modes[c->window_mode];
+  i->normalization = featnorms[c->featnorm.type];
   i->n_params = m->n_params;
 }
 

@@ -79,7 +79,8 @@ mega_run_state_new (const MegaModel *m, size_t T)
     return NULL;
   rs->max_frames = T;
   /* one allocation per buffer keeps the code plain; all are made here, none later */
-  gboolean ok = (rs->ema_h = g_try_new0 (float, L * D * N)) != NULL
+  gboolean ok = (rs->fnorm = g_try_new0 (float, mega_featnorm_state_size ((int) M))) != NULL
+      && (rs->ema_h = g_try_new0 (float, L * D * N)) != NULL
       && (rs->win_k = g_try_new0 (float, L * C * Z)) != NULL
       && (rs->win_v = g_try_new0 (float, L * C * H)) != NULL
       && (rs->feat = g_try_new (float, T * M)) != NULL
@@ -106,8 +107,8 @@ mega_run_state_free (MegaRunState *rs)
 {
   if (rs == NULL)
     return;
-  float **bufs[] = { &rs->ema_h, &rs->win_k, &rs->win_v, &rs->feat, &rs->x, &rs->xn, &rs->v,
-      &rs->mx, &rs->base, &rs->q, &rs->o, &rs->h, &rs->ffn, &rs->logits, &rs->scores };
+  float **bufs[] = { &rs->fnorm, &rs->ema_h, &rs->win_k, &rs->win_v, &rs->feat, &rs->x, &rs->xn,
+      &rs->v, &rs->mx, &rs->base, &rs->q, &rs->o, &rs->h, &rs->ffn, &rs->logits, &rs->scores };
   for (size_t i = 0; i < G_N_ELEMENTS (bufs); i++)
     g_free (*bufs[i]);
   g_free (rs);
@@ -120,6 +121,9 @@ mega_run_state_reset (const MegaModel *m, MegaRunState *rs)
   size_t L = c->n_layers;
   rs->frame = 0;
   memset (rs->ema_h, 0, sizeof (float) * L * c->d_model * c->n_dim);
+  /* frame 0 re-initialises the feature normalisation; clearing it is for the same reason as
+   * the window's below */
+  memset (rs->fnorm, 0, sizeof (float) * mega_featnorm_state_size (c->fbank.n_mels));
   /* the window rows are always written before they are read; clearing them only makes a
    * reset stream bit-identical in memory to a new one */
   memset (rs->win_k, 0, sizeof (float) * L * c->window * c->z_dim);
@@ -549,9 +553,15 @@ mega_network_forward (const MegaModel *m, MegaRunState *rs, const float *feature
   g_assert (T <= rs->max_frames);
   if (T == 0)
     return;
+  /* the causal normalisation (if any) first, on this stream's state; then the global one */
+  const float *f = features;
+  if (c->featnorm.type != MEGA_FEATNORM_GLOBAL) {
+    mega_featnorm_apply (&c->featnorm, M, rs->fnorm, rs->frame, features, rs->feat, T);
+    f = rs->feat;
+  }
   for (size_t t = 0; t < T; t++)
     for (int i = 0; i < M; i++)
-      rs->feat[t * M + i] = (features[t * M + i] - m->feat_mean[i]) / m->feat_std[i];
+      rs->feat[t * M + i] = (f[t * M + i] - m->feat_mean[i]) / m->feat_std[i];
   linear (rs->feat, T, M, m->in_w, m->in_b, D, rs->x);
   for (int l = 0; l < c->n_layers; l++) {
     mega_sublayer (m, l, rs, T);

@@ -16,7 +16,7 @@ import torch
 
 from augment import augment_clip, speech_span
 from corpus_index import read_wav
-from mega_ref import features_from_audio
+from mega_ref import fbank_params, features_from_audio
 
 RATE = 16000
 
@@ -104,12 +104,12 @@ def cache_key(prefix, paths, params):
 def clip_cache_key(index, split, frontend, versions, seed, recipe):
     prefix = f"{split}-v{versions}-m{frontend.n_mels}-s{seed}-{recipe}"
     return cache_key(prefix, [index.path(rel) for rel, _ in index.clips[split]],
-                     (split, versions, seed, recipe, sorted(vars(frontend).items()),
+                     (split, versions, seed, recipe, sorted(fbank_params(frontend).items()),
                       [label for _, label in index.clips[split]]))
 
 
 def noise_cache_key(index, frontend):
-    return cache_key(f"noise-m{frontend.n_mels}", index.noise, sorted(vars(frontend).items()))
+    return cache_key(f"noise-m{frontend.n_mels}", index.noise, sorted(fbank_params(frontend).items()))
 
 
 def load_or_build(path, build):

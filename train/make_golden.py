@@ -5,9 +5,12 @@ For every case writes, into tests/golden/ (or --out):
   <case>.safetensors     the model file (model/FORMAT.md), random weights
   <case>.io.safetensors  features [T, M] (raw log-mel), logits [T, K] (expected),
                          audio [S] (waveform in [-1, 1]), audio_features [T2, M] (expected
-                         torchaudio Kaldi fbank), audio_logits [T2, K] (expected)
+                         torchaudio Kaldi fbank), audio_logits [T2, K] (expected); with a
+                         causal normalisation also normalized_features [T, M] and
+                         audio_normalized [T2, M] (its output, before frontend.mean/std)
 Cases: every attention x bias x norm x pre/post-norm x chunk/sliding combination on tiny odd
-sizes, plus two real-size models. Everything is deterministic from the case index.
+sizes, two real-size models, and the causal normalisations (pcen, running) in both window
+modes. Everything is deterministic from the case index.
 `--check` regenerates into a temporary directory and compares with the committed files.
 """
 import argparse
@@ -85,6 +88,27 @@ def real_cases():
                                prenorm=True, window_mode="sliding", activation="gelu")
     return [("real_chunk", 500, mr.MegaConfig(labels, fe, chunk), 200, 0.5),
             ("real_sliding", 501, mr.MegaConfig(labels, copy.deepcopy(fe), sliding), 200, 0.5)]
+
+
+def featnorm_cases():
+    """pcen and running, chunk and sliding: small networks on the real front end, long enough
+    that the PCEN smoother and the running statistics settle (running: past running_frames).
+    One of each uses non-default parameters, one of each starts with digital silence."""
+    out = []
+    specs = (("pcen_chunk", "chunk", dict(normalization="pcen")),
+             ("pcen_sliding", "sliding", dict(normalization="pcen", pcen_s=0.1, pcen_alpha=0.9,
+                                                 pcen_delta=1.5, pcen_r=0.4, pcen_eps=1e-5)),
+             ("running_chunk", "chunk", dict(normalization="running", running_frames=20)),
+             ("running_sliding", "sliding", dict(normalization="running")))
+    for k, (name, mode, norm) in enumerate(specs):
+        idx = (602, 603, 604, 607)[k]  # 602 and 607 start with digital silence (idx % 5 == 2)
+        fe = mr.FrontendConfig(**norm)
+        net = mr.NetworkConfig(d_model=16, z_dim=8, h_dim=24, ffn_dim=16, n_dim=4, n_layers=2,
+                               window=8, window_mode=mode, attention=("softmax", "laplace")[k % 2],
+                               norm=("layernorm", "rmsnorm")[k // 2])
+        labels = ["_silence_", "_unknown_", "a", "b"]
+        out.append((name, idx, mr.MegaConfig(labels, fe, net), 130, 1.3))
+    return out
 
 
 def synth_audio(gen, rate, seconds, with_silence):
@@ -169,13 +193,21 @@ def build_case(name, idx, config, T, seconds):
     fe = config.frontend
     audio = synth_audio(gen, fe.sample_rate, seconds, with_silence=idx % 5 == 2)
     audio_features = mr.features_from_audio(audio.double(), fe)
-    # normalisation statistics near those of the audio, so both inputs come out O(1)
+    causal = fe.normalization != "global"
+    # normalisation statistics near those of the audio after the causal normalisation (the
+    # raw features when there is none), so both inputs come out O(1)
     with torch.no_grad():
-        mean = audio_features.mean(0) + 0.1 * torch.randn(fe.n_mels, generator=gen, dtype=torch.float64)
-        std = audio_features.std(0).clamp_min(0.5) * (0.8 + 0.4 * torch.rand(fe.n_mels, generator=gen, dtype=torch.float64))
+        normed = model.causal_features(audio_features.unsqueeze(0))[0][0]
+        mean = normed.mean(0) + 0.1 * torch.randn(fe.n_mels, generator=gen, dtype=torch.float64)
+        spread = 0.8 + 0.4 * torch.rand(fe.n_mels, generator=gen, dtype=torch.float64)
+        std = normed.std(0).clamp_min(0.05 if causal else 0.5) * spread
         model.frontend.mean.copy_(mean.float())
         model.frontend.std.copy_(std.float())
-    features = (model.frontend.mean + model.frontend.std * torch.randn(T, fe.n_mels, generator=gen)).float()
+    noise = torch.randn(T, fe.n_mels, generator=gen)
+    if causal:  # raw log-mel rows like the audio's
+        features = (audio_features.mean(0) + audio_features.std(0).clamp_min(0.5) * noise).float()
+    else:
+        features = (model.frontend.mean + model.frontend.std * noise).float()
     if config.network.norm == "batchnorm":
         calibrate_batchnorm(model, torch.cat([features, audio_features.float()]), gen)
     ref = copy.deepcopy(model).double()
@@ -184,6 +216,9 @@ def build_case(name, idx, config, T, seconds):
         audio_logits = ref(audio_features)
     io = {"features": features, "logits": logits.float(), "audio": audio,
           "audio_features": audio_features.float(), "audio_logits": audio_logits.float()}
+    if causal:  # the normalisation alone, for the engine's own featnorm check
+        io["normalized_features"] = ref.causal_features(features.double().unsqueeze(0))[0][0].float()
+        io["audio_normalized"] = ref.causal_features(audio_features.unsqueeze(0))[0][0].float()
     return model, io
 
 
@@ -197,7 +232,7 @@ def write_case(out_dir, name, idx, config, T, seconds):
 
 
 def all_cases():
-    return tiny_cases() + real_cases()
+    return tiny_cases() + real_cases() + featnorm_cases()
 
 
 def compare_dirs(ref_dir, new_dir, names):
@@ -218,7 +253,8 @@ def compare_dirs(ref_dir, new_dir, names):
         for k in sorted(a):
             if a[k].shape != b[k].shape:
                 problems.append(f"{f}:{k}: shape {a[k].shape} != {b[k].shape}")
-            elif k in ("logits", "audio_logits", "audio_features"):  # computed: allow last-bit noise
+            elif k in ("logits", "audio_logits", "audio_features", "normalized_features",
+                       "audio_normalized"):  # computed: allow last-bit noise
                 if not np.allclose(a[k], b[k], rtol=1e-5, atol=1e-5):
                     problems.append(f"{f}:{k}: max diff {np.abs(a[k] - b[k]).max():.3g}")
             elif not np.array_equal(a[k], b[k]):

@@ -44,6 +44,37 @@ class FrontendConfig:
     preemphasis: float = 0.97
     remove_dc_offset: bool = True
     input_scale: float = 32768.0
+    # Causal per-stream normalisation before frontend.mean/std (FORMAT.md, causal_normalize).
+    # Not part of the filter bank: the raw log-mel features do not depend on these.
+    normalization: str = "global"  # "global" (none), "pcen" or "running"
+    pcen_s: float = 0.025
+    pcen_alpha: float = 0.98
+    pcen_delta: float = 2.0
+    pcen_r: float = 0.5
+    pcen_eps: float = 1e-6
+    running_frames: int = 100
+
+
+PCEN_KEYS = ("pcen_s", "pcen_alpha", "pcen_delta", "pcen_r", "pcen_eps")
+NORMALIZATION_KEYS = ("normalization",) + PCEN_KEYS + ("running_frames",)
+# Added to the running variance (nats^2); FORMAT.md, model/featnorm.c RUNNING_VAR_FLOOR.
+RUNNING_VAR_FLOOR = 0.01
+
+
+def fbank_params(fe: FrontendConfig):
+    """The fields that shape the raw log-mel features (the feature cache's key)."""
+    return {k: v for k, v in asdict(fe).items() if k not in NORMALIZATION_KEYS}
+
+
+def frontend_dict(fe: FrontendConfig):
+    """The file's `frontend` object: the normalisation keys only where they apply, so a global
+    model's config is exactly what it was before they existed."""
+    d = fbank_params(fe)
+    if fe.normalization == "pcen":
+        d.update({"normalization": "pcen", **{k: getattr(fe, k) for k in PCEN_KEYS}})
+    elif fe.normalization == "running":
+        d.update({"normalization": "running", "running_frames": fe.running_frames})
+    return d
 
 
 @dataclass
@@ -89,6 +120,16 @@ class MegaConfig:
             raise ValueError(f"activation {n.activation!r}")
         if fe.window not in ("hamming", "hanning", "povey", "rectangular"):
             raise ValueError(f"frontend window {fe.window!r}")
+        if fe.normalization not in ("global", "pcen", "running"):
+            raise ValueError(f"frontend normalization {fe.normalization!r}")
+        # the ranges model/config.c enforces
+        for name, ok in (("pcen_s", 0 < fe.pcen_s <= 1), ("pcen_alpha", 0 <= fe.pcen_alpha <= 1),
+                         ("pcen_delta", 0 <= fe.pcen_delta <= 1e6), ("pcen_r", 0 < fe.pcen_r <= 1),
+                         ("pcen_eps", 1e-12 <= fe.pcen_eps <= 1),
+                         ("running_frames", isinstance(fe.running_frames, int)
+                          and 2 <= fe.running_frames <= 1000000)):
+            if not ok:
+                raise ValueError(f"frontend {name} {getattr(fe, name)!r} out of range")
         for name in ("d_model", "z_dim", "h_dim", "n_dim", "n_layers", "window"):
             if getattr(n, name) < 1:
                 raise ValueError(f"{name} must be >= 1")
@@ -97,7 +138,7 @@ class MegaConfig:
         return self
 
     def to_dict(self):
-        return {"labels": list(self.labels), "frontend": asdict(self.frontend),
+        return {"labels": list(self.labels), "frontend": frontend_dict(self.frontend),
                 "network": asdict(self.network)}
 
     def to_json(self):
@@ -470,6 +511,43 @@ class MegaBlock(nn.Module):
             self.nffn.reset_parameters()
 
 
+def causal_normalize(features, fe: FrontendConfig, state, frames):
+    """The causal per-stream normalisation of FORMAT.md: raw log-mel [B, T, M] -> [B, T, M].
+
+    `state` is what the previous call returned ([] at the stream start), `frames` the number of
+    frames before this block; returns (normalised, state). Frame by frame, as model/featnorm.c,
+    so any split gives the same rows; differentiable (no in-place updates)."""
+    kind = fe.normalization
+    T = features.shape[1]
+    if kind == "global" or T == 0:
+        return features, list(state)
+    rows = []
+    if kind == "pcen":
+        e = torch.exp(features)  # the filter bank energies, its log floor included
+        m = state[0] if frames else None
+        keep, s = 1.0 - fe.pcen_s, fe.pcen_s
+        for t in range(T):
+            m = e[:, t] if frames + t == 0 else keep * m + s * e[:, t]
+            rows.append(m)
+        smooth = torch.stack(rows, 1)
+        gain = (fe.pcen_eps + smooth).pow(fe.pcen_alpha)
+        out = (e / gain + fe.pcen_delta).pow(fe.pcen_r) - fe.pcen_delta ** fe.pcen_r
+        return out, [m]
+    mean, var = state if frames else (None, None)
+    n = fe.running_frames
+    for t in range(T):
+        k, f = frames + t, features[:, t]
+        if k == 0:
+            mean, var = f, torch.zeros_like(f)
+        else:
+            w = 1.0 / (k + 1) if k + 1 < n else 1.0 / n  # plain mean/variance until n frames
+            d = f - mean
+            mean = mean + w * d
+            var = (1.0 - w) * (var + w * d * d)
+        rows.append((f - mean) / torch.sqrt(var + RUNNING_VAR_FLOOR))
+    return torch.stack(rows, 1), [mean, var]
+
+
 class FrontendStats(nn.Module):
     """Holds the per-bin feature normalisation (`frontend.mean`, `frontend.std`)."""
 
@@ -482,15 +560,17 @@ class FrontendStats(nn.Module):
 @dataclass
 class MegaState:
     """Streaming state: frames seen, and per layer the EMA state h [B, D, N] and the attention
-    window's keys [B, m, Z] and values [B, m, H] (chunk: m = frames % C; sliding: min(frames, C-1))."""
+    window's keys [B, m, Z] and values [B, m, H] (chunk: m = frames % C; sliding: min(frames, C-1)),
+    and the causal feature normalisation's state (causal_normalize; [] for global or at frame 0)."""
     frames: int
     h: List[torch.Tensor]
     k: List[torch.Tensor]
     v: List[torch.Tensor]
+    norm: List[torch.Tensor] = field(default_factory=list)
 
     def detach(self):
         return MegaState(self.frames, [t.detach() for t in self.h], [t.detach() for t in self.k],
-                         [t.detach() for t in self.v])
+                         [t.detach() for t in self.v], [t.detach() for t in self.norm])
 
 
 # ---------------------------------------------------------------- the classifier
@@ -537,8 +617,17 @@ class MegaClassifier(nn.Module):
             if layer.nffn is not None:
                 layer.nffn.dropout = p
 
-    def _embed(self, features):
-        return self.input_proj((features - self.frontend.mean) / self.frontend.std)
+    def causal_features(self, features, state: Optional[MegaState] = None):
+        """Raw log-mel [B, T, M] -> (features after the causal normalisation, before
+        frontend.mean/std; its new state). From a fresh stream, this is what frontend.mean/std
+        must be estimated on (train.py)."""
+        if state is None:
+            return causal_normalize(features, self.config.frontend, [], 0)
+        return causal_normalize(features, self.config.frontend, state.norm, state.frames)
+
+    def _embed(self, features, state):
+        f, norm = self.causal_features(features, state)
+        return self.input_proj((f - self.frontend.mean) / self.frontend.std), norm
 
     def _head(self, x):
         if self.final_norm is not None:
@@ -558,8 +647,8 @@ class MegaClassifier(nn.Module):
             if not return_state:
                 return logits
             return logits, (state if state is not None else self.init_state(features.shape[0], features.dtype))
-        x = self._embed(features)
-        new = MegaState(0, [], [], []) if return_state else None
+        x, norm = self._embed(features, state)
+        new = MegaState(0, [], [], [], norm) if return_state else None
         for l, layer in enumerate(self.layers):
             if state is not None:
                 x, st = layer.mega(x, state.h[l], state.k[l], state.v[l], state.frames, return_state)
@@ -583,7 +672,7 @@ class MegaClassifier(nn.Module):
         """Streaming: features [B, T, M] (any T >= 0) processed one frame at a time with the
         EMA recurrence and an explicit key/value window. Returns (logits [B, T, K], new state)."""
         h, kc, vc, frames = list(state.h), list(state.k), list(state.v), state.frames
-        x_all = self._embed(features)
+        x_all, norm = self._embed(features, state)  # causal_normalize runs frame by frame
         outs = []
         for t in range(features.shape[1]):
             x = x_all[:, t]
@@ -597,7 +686,7 @@ class MegaClassifier(nn.Module):
             logits = torch.stack(outs, dim=1)
         else:
             logits = x_all.new_zeros(features.shape[0], 0, len(self.config.labels))
-        return logits, MegaState(frames, h, kc, vc)
+        return logits, MegaState(frames, h, kc, vc, norm)
 
     def forward_audio(self, wave):
         """Waveform [S] in [-1, 1] -> logits [T, K] (torchaudio Kaldi fbank + network)."""

@@ -26,8 +26,8 @@ from decision import clip_decision  # noqa: E402
 from element_cli import element_defaults  # noqa: E402
 from feature_cache import (build_clip_cache, build_noise_cache, clip_cache_key, load_or_build,  # noqa: E402
                            noise_cache_key)
-from mega_ref import (FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,  # noqa: E402
-                      count_params, load_model, macs_per_frame, save_model)
+from mega_ref import (PCEN_KEYS, FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,  # noqa: E402
+                      count_params, frontend_dict, load_model, macs_per_frame, save_model)
 import objectives  # noqa: E402
 from adversary import Adversary, domain_ids, schedule  # noqa: E402
 from augment import RECIPES  # noqa: E402
@@ -96,7 +96,16 @@ def parse_args(argv=None):
         p.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(n, name))
     for name in ("attention", "rel_pos_bias", "norm", "window_mode", "activation"):
         p.add_argument("--" + name.replace("_", "-"), default=getattr(n, name))
-    p.add_argument("--n-mels", type=int, default=FrontendConfig().n_mels)
+    fe = FrontendConfig()
+    p.add_argument("--n-mels", type=int, default=fe.n_mels)
+    p.add_argument("--normalization", default=fe.normalization, choices=("global", "pcen", "running"),
+                   help="causal per-stream feature normalisation before the per-bin standardisation "
+                   "(model/FORMAT.md): pcen on the mel energies, or running mean/variance of the log-mel")
+    for name in PCEN_KEYS:
+        p.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(fe, name),
+                       help="PCEN parameter (with --normalization pcen)")
+    p.add_argument("--running-frames", type=int, default=fe.running_frames,
+                   help="time constant of --normalization running, in frames")
     p.add_argument("--smoothing-frames", type=int, help="clip rule window in frames for model "
                    "selection (default: the element's default smoothing)")
     p.add_argument("--clip-threshold", type=float, help="clip rule threshold for model selection "
@@ -109,7 +118,9 @@ def make_config(args, labels):
                         n_dim=args.n_dim, n_layers=args.n_layers, window=args.window,
                         attention=args.attention, rel_pos_bias=args.rel_pos_bias, norm=args.norm,
                         window_mode=args.window_mode, activation=args.activation)
-    return MegaConfig(labels=labels, frontend=FrontendConfig(n_mels=args.n_mels), network=net)
+    fe = FrontendConfig(n_mels=args.n_mels, normalization=args.normalization,
+                        running_frames=args.running_frames, **{k: getattr(args, k) for k in PCEN_KEYS})
+    return MegaConfig(labels=labels, frontend=fe, network=net)
 
 
 def merge_caches(caches):
@@ -268,10 +279,17 @@ def main(argv=None):
 
     model = MegaClassifier(config)
     if args.init:
-        model.load_state_dict(load_model(args.init).state_dict())
+        init = load_model(args.init)
+        old, new = frontend_dict(init.config.frontend), frontend_dict(config.frontend)
+        if old != new:  # its frontend.mean/std would not fit these features
+            raise SystemExit(f"--init {args.init}: front end {old} differs from {new}")
+        model.load_state_dict(init.state_dict())
     else:
-        # Per-bin normalisation from what the model will actually see (words over backgrounds).
-        sample = torch.cat([builder.batch(8)[0].reshape(-1, fe.n_mels) for _ in range(8)])
+        # Per-bin normalisation from what the model will actually see (words over backgrounds),
+        # after the causal normalisation, which runs before it (each sequence from a fresh state).
+        with torch.no_grad():
+            sample = torch.cat([model.causal_features(builder.batch(8)[0])[0].reshape(-1, fe.n_mels)
+                                for _ in range(8)])
         model.frontend.mean.copy_(sample.mean(0))
         model.frontend.std.copy_(sample.std(0).clamp_min(1e-3))
     model.set_dropout(args.dropout)

@@ -22,6 +22,20 @@ take (const MegaSafetensors *st, const char *path, const char *name, int ndim, s
   return out;
 }
 
+/* An optional tensor of rows x cols: NULL if absent. */
+static float *
+take_optional (const MegaSafetensors *st, const char *path, const char *name, size_t rows,
+    size_t cols)
+{
+  if (mega_safetensors_find (st, name) == NULL)
+    return NULL;
+  size_t got;
+  float *out = take (st, path, name, 2, &got, cols);
+  if (got != rows)
+    g_error ("%s: golden tensor '%s' has %zu rows, expected %zu", path, name, got, rows);
+  return out;
+}
+
 static gint
 compare_names (gconstpointer a, gconstpointer b)
 {
@@ -63,6 +77,10 @@ golden_load_all (const char *dir)
     c->audio_logits = take (st, io, "audio_logits", 2, &c->n_audio_frames, info->n_labels);
     c->audio_features = take (st, io, "audio_features", 2, &rows, info->n_mels);
     g_assert_cmpuint (rows, ==, c->n_audio_frames);
+    c->normalized_features = take_optional (st, io, "normalized_features", c->n_features,
+        info->n_mels);
+    c->audio_normalized = take_optional (st, io, "audio_normalized", c->n_audio_frames,
+        info->n_mels);
     mega_safetensors_free (st);
     g_free (io);
     g_ptr_array_add (cases, c);
@@ -82,6 +100,8 @@ golden_case_free (GoldenCase *c)
   g_free (c->audio);
   g_free (c->audio_logits);
   g_free (c->audio_features);
+  g_free (c->normalized_features);
+  g_free (c->audio_normalized);
   g_free (c);
 }
 

@@ -18,6 +18,10 @@ typedef struct {
   float *audio_features; /* [n_audio_frames x M] the reference's fbank of audio */
   float *audio_logits; /* [n_audio_frames x K] */
   size_t n_audio_frames;
+  /* the causal normalisation's output (before frontend.mean/std) of features and of
+   * audio_features; NULL where the case has none */
+  float *normalized_features;
+  float *audio_normalized;
 } GoldenCase;
 
 /* Loads every <dir>/<case>.io.safetensors with its model; fails the test if there is none. */

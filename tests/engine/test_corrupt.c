@@ -582,6 +582,63 @@ test_config (void)
       "config: frontend.input_scale -1 must be > 0");
 }
 
+/* The valid file with one frontend key set (data as for cfg_set_frontend) must load; returns
+ * its normalization. */
+static char *
+normalization_after (const char *file, const char *data)
+{
+  Parts p = read_parts ();
+  edit_config (&p, cfg_set_frontend, (gpointer) data);
+  char *path = tmp_file (file);
+  write_parts (path, p.header, p.data, 0);
+  GError *err = NULL;
+  MegaModel *m = mega_model_load (path, &err);
+  g_assert_no_error (err);
+  char *kind = g_strdup (mega_model_info (m)->normalization);
+  mega_model_free (m);
+  g_unlink (path);
+  g_free (path);
+  parts_free (&p);
+  return kind;
+}
+
+/* frontend.normalization and its parameters: optional (a file without them is "global"),
+ * range-checked whether or not the mode uses them, with messages naming key and range. */
+static void
+test_normalization (void)
+{
+  GError *err = NULL;
+  MegaModel *m = mega_model_load (valid_path, &err);
+  g_assert_no_error (err);
+  g_assert_cmpstr (mega_model_info (m)->normalization, ==, "global");
+  mega_model_free (m);
+  const char *ok[][2] = { { "normalization=\"pcen\"", "pcen" },
+      { "normalization=\"running\"", "running" }, { "normalization=\"global\"", "global" },
+      { "pcen_s=1", "global" }, { "pcen_r=1", "global" }, { "running_frames=2", "global" } };
+  for (size_t i = 0; i < G_N_ELEMENTS (ok); i++) {
+    char *kind = normalization_after ("norm-ok.safetensors", ok[i][0]);
+    g_assert_cmpstr (kind, ==, ok[i][1]);
+    g_free (kind);
+  }
+  const char *bad[][2] = {
+    { "normalization=\"cmvn\"",
+      "config: frontend.normalization 'cmvn' is not one of global, pcen, running" },
+    { "normalization=1", "config: frontend.normalization is not a string" },
+    { "pcen_s=-0.025", "config: frontend.pcen_s -0.025 out of range (0, 1]" },
+    { "pcen_s=0", "config: frontend.pcen_s 0 out of range (0, 1]" },
+    { "pcen_s=\"0.1\"", "config: frontend.pcen_s is not a number" },
+    { "pcen_alpha=1.5", "config: frontend.pcen_alpha 1.5 out of range [0, 1]" },
+    { "pcen_delta=-2", "config: frontend.pcen_delta -2 out of range [0, 1e6]" },
+    { "pcen_r=0", "config: frontend.pcen_r 0 out of range (0, 1]" },
+    { "pcen_r=2", "config: frontend.pcen_r 2 out of range (0, 1]" },
+    { "pcen_eps=0", "config: frontend.pcen_eps 0 out of range [1e-12, 1]" },
+    { "running_frames=1", "config: frontend.running_frames 1 out of range 2..1000000" },
+    { "running_frames=100.5", "config: frontend.running_frames is not an integer" },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (bad); i++)
+    check_config ("norm-bad.safetensors", cfg_set_frontend, bad[i][0], bad[i][1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -602,6 +659,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/model-file/wrong-shape", test_wrong_shape);
   g_test_add_func ("/engine/model-file/metadata", test_metadata);
   g_test_add_func ("/engine/model-file/config", test_config);
+  g_test_add_func ("/engine/model-file/normalization", test_normalization);
   int ret = g_test_run ();
   g_rmdir (tmp_dir);
   g_free (tmp_dir);

@@ -4,6 +4,7 @@
  *
  * Usage: test-golden <golden dir> [GTest options] */
 #include "golden_io.h"
+#include "mega_internal.h"  /* the model's featnorm config, for the normalisation alone */
 
 #include <math.h>
 #include <string.h>
@@ -24,6 +25,17 @@ static GPtrArray *cases;
  * moves its logits by 2.6e-4. Measured worst audio path: 1.26e-4 (that case); next 5.6e-5. */
 #define NET_REL_TOL 1e-4
 #define AUDIO_REL_TOL 3e-4
+/* The causal normalisation alone (float32 here, float64 reference), relative to
+ * max(1, max|value|). Measured worst 2.4e-5 (running_chunk, audio): "running" subtracts a mean
+ * of ~20 nats in float32 (ulp 1.9e-6) and divides by a deviation that can be as small as 0.1;
+ * pcen 6.2e-6. */
+#define FEATNORM_REL_TOL 1e-4
+
+static gboolean
+has_featnorm (const GoldenCase *c)
+{
+  return strcmp (mega_model_info (c->model)->normalization, "global") != 0;
+}
 
 static double
 tolerance (const float *expected, size_t n, double rel)
@@ -188,8 +200,9 @@ test_stream_audio (void)
     GError *err = NULL;
     MegaStream *s = mega_stream_new (c->model, &err);
     g_assert_no_error (err);
-    /* one sample at a time: slow under sanitizers, so the first and the real-size cases */
-    if (i == 0 || g_str_has_prefix (c->name, "real_")) {
+    /* one sample at a time: slow under sanitizers, so the first, the real-size cases and
+     * those with a causal normalisation (its state must carry across every split) */
+    if (i == 0 || g_str_has_prefix (c->name, "real_") || has_featnorm (c)) {
       float *got = stream_audio (c, s, 1, rng);
       check_close ("audio 1 sample", c, got, c->audio_logits, c->n_audio_frames, AUDIO_REL_TOL);
       g_free (got);
@@ -209,11 +222,11 @@ test_stream_audio (void)
   g_rand_free (rng);
 }
 
-/* A reset stream behaves exactly as a new one (bit for bit: same code, same order). */
+/* A reset stream behaves exactly as a new one (bit for bit: same code, same order); also
+ * with a causal normalisation, whose state must start again too. */
 static void
-test_reset (void)
+check_reset (const GoldenCase *c)
 {
-  GoldenCase *c = cases->pdata[0];
   GError *err = NULL;
   MegaStream *fresh = mega_stream_new (c->model, &err), *used = mega_stream_new (c->model, &err);
   g_assert_no_error (err);
@@ -231,6 +244,71 @@ test_reset (void)
   g_free (junk.rows);
   mega_stream_free (fresh);
   mega_stream_free (used);
+}
+
+static void
+test_reset (void)
+{
+  for (guint i = 0; i < cases->len; i++)
+    if (i == 0 || has_featnorm (cases->pdata[i]))
+      check_reset (cases->pdata[i]);
+}
+
+/* mega_featnorm_apply on T rows of `in` against the reference's rows `want`: all at once,
+ * then one frame at a time and in random blocks (in place), which must give the same rows
+ * bit for bit. The state starts as NaN: frame 0 must initialise it whatever it holds. */
+static void
+check_featnorm (const GoldenCase *c, const char *what, const float *in, const float *want,
+    size_t T, GRand *rng)
+{
+  const MegaFeatNormConfig *fn = &c->model->cfg.featnorm;
+  int M = c->model->cfg.fbank.n_mels;
+  size_t n = T * (size_t) M, S = mega_featnorm_state_size (M);
+  float *state = g_new (float, S), *whole = g_new (float, n), *split = g_new (float, n);
+  for (size_t k = 0; k < S; k++)
+    state[k] = NAN;
+  mega_featnorm_apply (fn, M, state, 0, in, whole, T);
+  double diff = max_abs_diff (whole, want, n);
+  double tol = FEATNORM_REL_TOL * MAX (1.0, max_abs (want, n));
+  g_test_message ("%-32s %-22s max|diff| %.3g (tolerance %.3g, max|value| %.3g)", c->name, what,
+      diff, tol, max_abs (want, n));
+  g_assert_cmpfloat (diff, <=, tol);
+  for (int pass = 0; pass < 2; pass++) {
+    memcpy (split, in, sizeof (float) * n);
+    for (size_t k = 0; k < S; k++)
+      state[k] = NAN;
+    for (size_t t = 0; t < T;) {
+      size_t b = pass == 0 ? 1 : (size_t) g_rand_int_range (rng, 0, 20);
+      b = MIN (b, T - t);
+      mega_featnorm_apply (fn, M, state, t, split + t * M, split + t * M, b);
+      t += b;
+    }
+    g_assert_cmpmem (split, sizeof (float) * n, whole, sizeof (float) * n);
+  }
+  g_free (state);
+  g_free (whole);
+  g_free (split);
+}
+
+static void
+test_featnorm (void)
+{
+  GRand *rng = g_rand_new_with_seed (7);
+  guint checked = 0;
+  for (guint i = 0; i < cases->len; i++) {
+    GoldenCase *c = cases->pdata[i];
+    if (!has_featnorm (c))
+      continue;
+    g_assert_nonnull (c->normalized_features);
+    g_assert_nonnull (c->audio_normalized);
+    check_featnorm (c, "featnorm features", c->features, c->normalized_features, c->n_features,
+        rng);
+    check_featnorm (c, "featnorm audio_features", c->audio_features, c->audio_normalized,
+        c->n_audio_frames, rng);
+    checked++;
+  }
+  g_test_message ("causal normalisation checked on %u cases", checked);
+  g_rand_free (rng);
 }
 
 static unsigned int csr_in_callback;
@@ -360,10 +438,13 @@ test_info (void)
     g_assert_cmpint (i->sample_rate, >=, 1000);
     for (int l = 0; l < i->n_labels; l++)
       g_assert_cmpuint (strlen (i->labels[l]), >, 0);
-    /* matrix case names are <attention>_<bias>_<norm>_<pre|post>_<window mode> */
+    /* causal normalisation cases are <normalization>_<window mode>; matrix case names are
+     * <attention>_<bias>_<norm>_<pre|post>_<window mode> */
     if (!g_str_has_prefix (c->name, "real_")) {
-      char *want_name = g_strdup_printf ("%s_%s_%s_%s_%s", i->attention, i->rel_pos_bias, i->norm,
-          i->prenorm ? "pre" : "post", i->window_mode);
+      char *want_name = has_featnorm (c)
+          ? g_strdup_printf ("%s_%s", i->normalization, i->window_mode)
+          : g_strdup_printf ("%s_%s_%s_%s_%s", i->attention, i->rel_pos_bias, i->norm,
+              i->prenorm ? "pre" : "post", i->window_mode);
       g_assert_cmpstr (c->name, ==, want_name);
       g_free (want_name);
     }
@@ -406,6 +487,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/golden/stream-features", test_stream_features);
   g_test_add_func ("/engine/golden/offline-audio", test_offline_audio);
   g_test_add_func ("/engine/golden/stream-audio", test_stream_audio);
+  g_test_add_func ("/engine/golden/featnorm", test_featnorm);
   g_test_add_func ("/engine/stream/reset", test_reset);
   g_test_add_func ("/engine/stream/frame-counter", test_frame_counter);
   g_test_add_func ("/engine/stream/threads", test_threads);

@@ -45,6 +45,13 @@ class CacheKeyTest(unittest.TestCase):
                    dict(frontend=FrontendConfig(preemphasis=0.9)), dict(frontend=FrontendConfig(n_mels=32))):
             self.assertNotEqual(self.key(**kw), base, kw)
 
+    def test_normalization_keeps_the_name(self):
+        """The causal normalisation runs in the model, on the raw log-mel the cache holds."""
+        base, noise = self.key(), noise_cache_key(CorpusIndex(self.root), self.fe)
+        for fe in (FrontendConfig(normalization="pcen", pcen_s=0.1), FrontendConfig(normalization="running")):
+            self.assertEqual(self.key(frontend=fe), base)
+            self.assertEqual(noise_cache_key(CorpusIndex(self.root), fe), noise)
+
     def test_changed_clip_changes_the_name(self):
         base = self.key()
         write_wav(os.path.join(self.root, "yes/a_nohash_0.wav"), np.zeros(17000))

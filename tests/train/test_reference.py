@@ -395,6 +395,154 @@ class StreamingTest(unittest.TestCase):
         self.assertGreater(sum(g.abs().sum().item() for g in grads), 0.0)
 
 
+def naive_featnorm(f, fe):
+    """FORMAT.md's causal normalisation written out per frame and bin, in float64: [T, M]."""
+    f = np.asarray(f, dtype=np.float64)
+    T, M = f.shape
+    out = np.zeros_like(f)
+    if fe.normalization == "pcen":
+        s, a, d, r, eps = fe.pcen_s, fe.pcen_alpha, fe.pcen_delta, fe.pcen_r, fe.pcen_eps
+        for i in range(M):
+            sm = 0.0
+            for t in range(T):
+                e = math.exp(f[t, i])
+                sm = e if t == 0 else (1 - s) * sm + s * e
+                out[t, i] = (e / (eps + sm) ** a + d) ** r - d ** r
+        return out
+    n = fe.running_frames
+    for i in range(M):
+        for t in range(T):
+            hist = f[:t + 1, i]
+            # the EMA written as explicit weights: frame j's weight is w_j * prod_{k>j} (1 - w_k)
+            ws = np.array([max(1.0 / (j + 1), 1.0 / n) * np.prod([1 - max(1.0 / (k + 1), 1.0 / n)
+                                                                   for k in range(j + 1, t + 1)])
+                           for j in range(t + 1)])
+            mean = (ws * hist).sum()
+            var = (ws * (hist - mean) ** 2).sum()
+            out[t, i] = (f[t, i] - mean) / math.sqrt(var + mr.RUNNING_VAR_FLOOR)
+    return out
+
+
+def featnorm_config(kind, **kw):
+    cfg = tiny_config(**kw)
+    cfg.frontend.normalization = kind
+    cfg.frontend.running_frames = 5  # tests run past the warm-up
+    return cfg
+
+
+class FeatureNormTest(unittest.TestCase):
+    def features(self, T=23, M=6, seed=0):
+        g = torch.Generator().manual_seed(seed)
+        f = 8.0 + 3.0 * torch.randn(2, T, M, generator=g, dtype=torch.float64)
+        f[:, :4, :2] = math.log(torch.finfo(torch.float32).eps)  # the fbank's log floor (silence)
+        return f
+
+    def test_matches_written_out_definitions(self):
+        x = self.features()
+        for fe in (mr.FrontendConfig(n_mels=6, normalization="pcen"),
+                   mr.FrontendConfig(n_mels=6, normalization="pcen", pcen_s=0.3, pcen_alpha=0.7,
+                                     pcen_delta=0.5, pcen_r=0.25, pcen_eps=1e-3),
+                   mr.FrontendConfig(n_mels=6, normalization="running", running_frames=6),
+                   mr.FrontendConfig(n_mels=6, normalization="running")):
+            got, _ = mr.causal_normalize(x, fe, [], 0)
+            for b in range(2):
+                np.testing.assert_allclose(got[b].numpy(), naive_featnorm(x[b], fe), rtol=1e-9, atol=1e-12,
+                                           err_msg=str(fe))
+
+    def test_running_removes_a_channel(self):
+        """A fixed per-bin gain (a constant added to each log-mel bin) changes nothing."""
+        fe = mr.FrontendConfig(n_mels=6, normalization="running", running_frames=7)
+        x = self.features(seed=1)
+        a, _ = mr.causal_normalize(x, fe, [], 0)
+        b, _ = mr.causal_normalize(x + torch.linspace(-4, 6, 6, dtype=torch.float64), fe, [], 0)
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-9)
+
+    def test_pcen_is_an_automatic_gain_control(self):
+        """With alpha = 1 PCEN divides by its own smoothed energy: a level change (2 ln g on
+        every log-mel value) changes nothing but what eps and the log floor add."""
+        fe = mr.FrontendConfig(n_mels=6, normalization="pcen", pcen_alpha=1.0, pcen_eps=1e-12)
+        x = self.features(seed=2)[:, 4:]  # no floor values
+        a, _ = mr.causal_normalize(x, fe, [], 0)
+        b, _ = mr.causal_normalize(x + 2 * math.log(30.0), fe, [], 0)
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-9)
+        fe.pcen_alpha = 0.98  # the default only nearly
+        a, _ = mr.causal_normalize(x, fe, [], 0)
+        b, _ = mr.causal_normalize(x + 2 * math.log(30.0), fe, [], 0)
+        self.assertLess((a - b).abs().max().item(), 0.1 * a.abs().max().item())
+
+    def test_streaming_equals_offline(self):
+        worst = 0.0
+        check = StreamingTest.check
+        for n, (kind, mode, prenorm) in enumerate(itertools.product(
+                ("pcen", "running"), ("chunk", "sliding"), (True, False))):
+            cfg = featnorm_config(kind, mode=mode, prenorm=prenorm, C=3 + n % 3)
+            worst = max(worst, check(self, cfg, 500 + n, torch.float32, 1e-5, T=17))
+            worst = max(worst, check(self, cfg, 500 + n, torch.float64, 1e-10, T=17))
+        print(f"\n  causal normalisation: streaming vs offline max |diff| {worst:.3g}", file=sys.stderr)
+
+    def test_state_is_carried_and_reset(self):
+        """The normalisation state is in MegaState: the second half of a stream differs from
+        the same frames at a stream start, and equals them continued from the first half."""
+        for kind in ("pcen", "running"):
+            model = random_model(featnorm_config(kind), 21)
+            x = random_features(model, 1, 16, 22)
+            with torch.no_grad():
+                whole = model(x)
+                _, st = model(x[:, :8], return_state=True)
+                self.assertEqual(len(st.norm), 1 if kind == "pcen" else 2)
+                torch.testing.assert_close(model(x[:, 8:], state=st), whole[:, 8:])
+                fresh = model(x[:, 8:])
+            self.assertGreater((fresh - whole[:, 8:]).abs().max().item(), 1e-3, kind)
+
+    def test_trains_with_carried_state(self):
+        for kind in ("pcen", "running"):
+            model = random_model(featnorm_config(kind, norm="batchnorm"), 31).train()
+            x = random_features(model, 3, 20, 32).requires_grad_(True)
+            y1, st = model(x[:, :10], return_state=True)
+            y2, st2 = model(x[:, 10:], state=st.detach(), return_state=True)
+            (y1.sum() + y2.sum()).backward()
+            grads = [p.grad for p in model.parameters()] + [x.grad]
+            self.assertTrue(all(g is not None and torch.isfinite(g).all() for g in grads), kind)
+            self.assertTrue(all(not t.requires_grad for t in st2.detach().norm))
+
+    def test_statistics_helper(self):
+        """causal_features is what input_proj sees before frontend.mean/std."""
+        for kind in ("global", "pcen", "running"):
+            model = random_model(featnorm_config(kind), 41)
+            x = random_features(model, 2, 12, 42)
+            f, _ = model.causal_features(x)
+            with torch.no_grad():
+                want = model.input_proj((f - model.frontend.mean) / model.frontend.std)
+                got, _ = model._embed(x, None)
+            torch.testing.assert_close(got, want, rtol=0, atol=0)
+            if kind == "global":
+                self.assertIs(f, x)
+
+    def test_config_keys_and_ranges(self):
+        d = mr.MegaConfig().to_dict()["frontend"]
+        self.assertFalse(set(mr.NORMALIZATION_KEYS) & set(d))  # global files are unchanged
+        for kind, keys in (("pcen", {"normalization", *mr.PCEN_KEYS}),
+                           ("running", {"normalization", "running_frames"})):
+            cfg = featnorm_config(kind)
+            self.assertEqual(set(cfg.to_dict()["frontend"]) & set(mr.NORMALIZATION_KEYS), keys)
+            model = random_model(cfg, 51)
+            x = random_features(model, 1, 11, 52)
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "m.safetensors")
+                mr.save_model(model, path)
+                back = mr.load_model(path)
+            self.assertEqual(mr.frontend_dict(back.config.frontend), mr.frontend_dict(cfg.frontend))
+            with torch.no_grad():
+                torch.testing.assert_close(back(x), model(x), rtol=0, atol=0)
+        self.assertEqual(mr.fbank_params(mr.FrontendConfig(normalization="pcen", pcen_s=0.5)),
+                         mr.fbank_params(mr.FrontendConfig()))
+        for bad in (dict(normalization="cmvn"), dict(pcen_s=-0.1), dict(pcen_s=0.0), dict(pcen_r=0.0),
+                    dict(pcen_r=1.5), dict(pcen_alpha=2.0), dict(pcen_delta=-1.0), dict(pcen_eps=0.0),
+                    dict(running_frames=1), dict(running_frames=2.5)):
+            with self.assertRaises(ValueError, msg=str(bad)):
+                mr.MegaConfig(frontend=mr.FrontendConfig(**bad)).validate()
+
+
 class FrontendTest(unittest.TestCase):
     def test_frame_count_and_scale(self):
         fe = mr.FrontendConfig(sample_rate=8000, n_mels=6, frame_length_ms=25.0, frame_shift_ms=10.0)

@@ -10,8 +10,12 @@ element, and their outputs equal to PyTorch's.
   2. The element: `mega-classify --clip` on one clip, every label's summary score against
      decision.clip_decision on the PyTorch posteriors (1e-4).
 
+With `--normalization pcen|running` the model is trained with that causal normalisation; then
+also its frontend.mean/std must be statistics of the normalised features, not the raw ones.
+
 Environment (set by meson): MEGA_TEST_GOLDEN (the test-golden binary), MEGA_CLI, GST_PLUGIN_PATH.
 """
+import argparse
 import copy
 import json
 import os
@@ -54,7 +58,20 @@ def run(cmd, timeout=120):
     return r.stdout
 
 
-def main(tmp):
+def check_statistics(model, feats):
+    """The trained frontend.mean/std describe the causally normalised features (the training
+    sequences' mix differs from these clips, so nearer them than the raw features' is what is
+    asked)."""
+    with torch.no_grad():
+        normed = model.causal_features(feats.float().unsqueeze(0))[0][0]
+    mean = model.frontend.mean
+    to_normed = float((mean - normed.mean(0)).abs().mean())
+    to_raw = float((mean - feats.float().mean(0)).abs().mean())
+    print(f"frontend.mean vs clip means: normalised features {to_normed:.3g}, raw {to_raw:.3g}")
+    check(to_normed < to_raw / 4, f"frontend.mean is not the normalised features' ({to_normed} vs raw {to_raw})")
+
+
+def main(tmp, normalization):
     corpus = os.path.join(tmp, "corpus")
     run([PY, os.path.join(TRAIN, "make_corpus.py"), "--tiny", "--out", corpus, "--jobs", "2", "--seed", "3"])
     keywords = json.load(open(os.path.join(corpus, "speakers.json")))["keywords"]
@@ -64,7 +81,7 @@ def main(tmp):
          "--steps", "3", "--eval-every", "3", "--batch", "2", "--seq-frames", "200", "--versions", "1",
          "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
          "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2",
-         "--cache", os.path.join(tmp, "cache"), "--out", model_path])
+         "--cache", os.path.join(tmp, "cache"), "--out", model_path, "--normalization", normalization])
     check(os.path.exists(model_path) and os.path.exists(os.path.join(tmp, "m.train.json")),
           "train.py wrote no model file or no training log")
     log = json.load(open(os.path.join(tmp, "m.train.json")))
@@ -88,6 +105,7 @@ def main(tmp):
     model = mega_ref.load_model(model_path)
     check(model.config.labels == labels, f"labels in the file: {model.config.labels}")
     fe = model.config.frontend
+    check(fe.normalization == normalization, f"normalization in the file: {fe.normalization}")
 
     # A few seconds of held-out clips back to back: long enough for several attention windows.
     rels = open(os.path.join(corpus, "testing_list.txt")).read().split()
@@ -101,12 +119,18 @@ def main(tmp):
     scale = float(logits.abs().max())
     check(np.isfinite(scale) and scale > 0.01, f"degenerate logits (max |logit| {scale})")
     check(float(logits.std(0).max()) > 1e-4, "logits do not change over time: an untrained or broken model")
+    if normalization != "global":
+        check_statistics(model, feats64)
 
     golden = os.path.join(tmp, "golden")
     os.makedirs(golden)
     shutil.copyfile(model_path, os.path.join(golden, "real_trained_tiny.safetensors"))
     io = {"features": feats64.float(), "logits": logits.float(), "audio": wave,
           "audio_features": feats64.float(), "audio_logits": logits.float()}
+    if normalization != "global":  # the engine checks its normalisation alone too
+        with torch.no_grad():
+            normed = ref.causal_features(feats64.unsqueeze(0))[0][0].float()
+        io.update(normalized_features=normed, audio_normalized=normed)
     safetensors_io.save(os.path.join(golden, "real_trained_tiny.io.safetensors"), io,
                         {"case": "real_trained_tiny", "dtype_of_reference": "float64"})
     out = run([GOLDEN_BIN, golden, "--verbose"], timeout=60)
@@ -133,6 +157,8 @@ def main(tmp):
 
 
 if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--normalization", default="global", choices=("global", "pcen", "running"))
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory(prefix="mega-train-smoke-") as tmp:
-        main(tmp)
+        main(tmp, ap.parse_args().normalization)
