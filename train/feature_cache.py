@@ -7,6 +7,7 @@ level. Background noise files are stored once at unit RMS; their level is set la
 2*ln(gain) to the log-mel values, which is exact for a scaled signal.
 """
 import hashlib
+import inspect
 import os
 import time
 from multiprocessing import Pool
@@ -80,8 +81,9 @@ def build_noise_cache(index, frontend, files=None):
     return out
 
 
-# The modules whose code shapes a cached rendering: a change in any of them must not reuse a cache.
-_SHAPING_SOURCES = ("augment.py", "codec.py", "feature_cache.py", "mega_ref.py", "corpus_index.py")
+# The code that shapes a cached rendering: a change in any of it must not reuse a cache. Of the
+# reference model only the feature function counts, so work on the network keeps the caches.
+_SHAPING_SOURCES = ("augment.py", "codec.py", "feature_cache.py", "corpus_index.py")
 _SOURCE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -95,6 +97,7 @@ def cache_key(prefix, paths, params):
     for name in _SHAPING_SOURCES:
         with open(os.path.join(_SOURCE_DIR, name), "rb") as f:
             h.update(name.encode() + b"\0" + f.read())
+    h.update(inspect.getsource(features_from_audio).encode())
     for path in paths:
         st = os.stat(path)
         h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
