@@ -7,6 +7,7 @@ how many clips it recognises (default English model, and with a grammar of the k
   /usr/bin/python3 train/make_gnuspeech_sample.py --out data/gnuspeech-sample [--variants 2] [--asr 20]
 """
 import argparse
+import json
 import os
 import pathlib
 import random
@@ -82,6 +83,11 @@ def main():
     lengths = [build._render(j, tmp)[1] for j in jobs]
     t2 = time.time()
     shutil.rmtree(tmp)
+    # Who is who, for listening: one line per speaker.
+    spk = sorted({j["speaker"]: j for j in jobs}.items(), key=lambda kv: (kv[1]["voice"], kv[1]["variant"]))
+    (out / "speakers.txt").write_text("".join(
+        f"{i} {j['voice']} {j['variant']} {json.dumps(dict(tract=j['params']['tract'], trm=j['params']['trm']))}\n"
+        for i, j in spk))
     n = len(jobs)
     print(f"{n} clips ({len({j['speaker'] for j in jobs})} speakers) in {out}; "
           f"{sum(1 for x in lengths if x == 0)} failed")
