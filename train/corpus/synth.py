@@ -113,9 +113,12 @@ def ensure_gnuspeech():
     for tool in ("node", "npm"):
         if not shutil.which(tool):
             raise RuntimeError(f"gnuspeech needs {tool} (tools/setup.sh installs nodejs and npm)")
-    if not (GNUSPEECH_DIR / "node_modules" / "@echogarden" / "gnuspeech-wasm").is_dir():
-        subprocess.run(["npm", "ci", "--prefix", str(GNUSPEECH_DIR), "--no-audit", "--no-fund"],
-                       check=True, capture_output=True)
+    wasm = GNUSPEECH_DIR / "node_modules" / "@echogarden" / "gnuspeech-wasm" / "wasm" / "gnuspeech.wasm"
+    if not wasm.is_file():
+        r = subprocess.run(["npm", "ci", "--prefix", str(GNUSPEECH_DIR), "--no-audit", "--no-fund"],
+                           capture_output=True, text=True)
+        if r.returncode:
+            raise RuntimeError(f"npm ci in {GNUSPEECH_DIR} failed: {r.stderr[-800:]}")
 
 
 def gnuspeech_batch(items, tmpdir):
