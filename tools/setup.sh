@@ -18,6 +18,8 @@ PACKAGES=(
   # speech and noise for the corpus
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
   sox klettres-data
+  # gnuspeech voices for the corpus (train/corpus/gnuspeech)
+  nodejs npm
 )
 
 missing=()

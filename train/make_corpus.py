@@ -2,6 +2,10 @@
 """Build the synthetic Speech Commands v2-style training corpus.
 
   /usr/bin/python3 train/make_corpus.py --out data/corpus --seed 1 [--per-word 180] [--held-per-word 30] [--jobs 2] [--tiny]
+      [--engines espeak,flite,festival,gnuspeech]
+
+gnuspeech is opt-in (it needs node and npm; the package is installed on first use): the default
+three engines give the same corpus as before it existed, and adding it leaves their clips as they are.
 """
 import argparse
 import pathlib
@@ -10,6 +14,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from corpus.build import build  # noqa: E402
+from corpus.speakers import ENGINES, OPT_IN_ENGINES  # noqa: E402
 
 
 def main():
@@ -21,10 +26,16 @@ def main():
                     "(default: per-word / 6)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--tiny", action="store_true", help="2 keywords, 3 unknown words, 2 speakers/engine")
+    ap.add_argument("--engines", default=",".join(ENGINES),
+                    help=f"comma-separated, from {','.join(ENGINES + OPT_IN_ENGINES)} (default: %(default)s)")
     a = ap.parse_args()
+    engines = [e for e in a.engines.split(",") if e]
+    bad = sorted(set(engines) - set(ENGINES + OPT_IN_ENGINES))
+    if bad or not engines:
+        ap.error(f"--engines: unknown {bad}" if bad else "--engines: none given")
     t0 = time.time()
     out = build(a.out, seed=a.seed, per_word=a.per_word, jobs=a.jobs, tiny=a.tiny,
-                held_per_word=a.held_per_word)
+                held_per_word=a.held_per_word, engines=engines)
     print(f"corpus in {out}: {time.time() - t0:.1f} s")
     print((out / "README.txt").read_text())
 

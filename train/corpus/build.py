@@ -14,6 +14,10 @@ from . import audio, klettres, noise, plan, speakers, synth, words
 
 MAX_WORD = int(0.98 * audio.SR)
 NOISE_SECONDS = 70
+# Engines synthesised in batches before rendering (their start-up costs more than a word):
+# _render reads their output from the temporary folder.
+BATCHED = ("festival", "gnuspeech")
+GNUSPEECH_BATCH = 200
 
 
 def _render(job, fest_dir):
@@ -26,11 +30,11 @@ def _render(job, fest_dir):
         elif job["engine"] == "flite":
             x, rate = synth.flite(job["word"], job["voice"], p, speed, tmpdir=fest_dir)
         else:
-            x, rate = audio.read_wav(os.path.join(fest_dir, job["fest_name"]))
+            x, rate = audio.read_wav(os.path.join(fest_dir, job["batch_wav"]))
         w = synth.finish(x, rate, p)
         if len(w) <= MAX_WORD:
             break
-        if job["engine"] == "festival":  # no cheap re-synthesis: compress in time instead
+        if job["engine"] in BATCHED:  # no cheap re-synthesis: compress in time instead
             w = audio.warp(w, len(w) / (0.9 * audio.SR))[:MAX_WORD]
             break
         speed *= len(w) / (0.9 * audio.SR)
@@ -53,6 +57,11 @@ def _festival_chunk(args):
     return len(items)
 
 
+def _gnuspeech_chunk(items):
+    synth.gnuspeech_batch(items, os.path.dirname(items[0][3]))
+    return len(items)
+
+
 def _klettres_one(args):
     path, out, rel, seed = args
     x = klettres.clip(pathlib.Path(path), np.random.default_rng(seed))
@@ -64,8 +73,16 @@ def _log(msg, t0):
     print(f"[{time.time() - t0:7.1f}s] {msg}", flush=True)
 
 
-def build(out, seed=1, per_word=180, jobs=2, tiny=False, held_per_word=None):
+def build(out, seed=1, per_word=180, jobs=2, tiny=False, held_per_word=None, engines=speakers.ENGINES):
+    """engines: any of speakers.ENGINES + OPT_IN_ENGINES; the default three give the same corpus
+    as before opt-in engines existed."""
     t0 = time.time()
+    engines = tuple(engines)
+    unknown_engines = set(engines) - set(speakers.ENGINES + speakers.OPT_IN_ENGINES)
+    if unknown_engines:
+        raise SystemExit(f"unknown engines {sorted(unknown_engines)}")
+    if "gnuspeech" in engines:
+        synth.ensure_gnuspeech()
     out = pathlib.Path(out)
     if out.exists():
         if not (out / "speakers.json").exists() and any(out.iterdir()):
@@ -77,7 +94,7 @@ def build(out, seed=1, per_word=180, jobs=2, tiny=False, held_per_word=None):
     if not tiny:
         words.write_removed(removed)
     spk = speakers.all_speakers(seed)
-    pools = speakers.pools(spk)
+    pools = {k: v for k, v in speakers.pools(spk).items() if k[0] in engines}
     if tiny:
         keywords, aux = keywords[:2], []
         unknown = ["yet", "nose", "table"]
@@ -91,7 +108,7 @@ def build(out, seed=1, per_word=180, jobs=2, tiny=False, held_per_word=None):
     used_ids = {s["id"] for v in pools.values() for s in v}
     word_kinds = ([(w, "keyword") for w in keywords] + [(w, "auxiliary") for w in aux]
                   + [(w, "near_miss" if w in near else "unknown") for w in unknown])
-    jobs_list = plan.make_plan(seed, word_kinds, pools, sizes)
+    jobs_list = plan.make_plan(seed, word_kinds, pools, sizes, engines)
     for w, _ in word_kinds:
         (out / w).mkdir()
     _log(f"{len(jobs_list)} TTS clips planned, {len(word_kinds)} words", t0)
@@ -101,14 +118,25 @@ def build(out, seed=1, per_word=180, jobs=2, tiny=False, held_per_word=None):
     with ctx.Pool(jobs) as pool:
         # Festival: one process per chunk of one voice (start-up costs ~0.5 s).
         fest = collections.defaultdict(list)
+        gs = []
         for i, j in enumerate(jobs_list):
             j["out"] = str(out)
             if j["engine"] == "festival":
-                j["fest_name"] = f"f{i:06d}.wav"
-                fest[j["voice"]].append((j["word"], j["params"], os.path.join(tmp, j["fest_name"])))
-        chunks = [(v, items[k:k + 150]) for v, items in sorted(fest.items()) for k in range(0, len(items), 150)]
-        n = sum(pool.imap_unordered(_festival_chunk, chunks))
-        _log(f"festival: {n} utterances in {len(chunks)} batches", t0)
+                j["batch_wav"] = f"f{i:06d}.wav"
+                fest[j["voice"]].append((j["word"], j["params"], os.path.join(tmp, j["batch_wav"])))
+            elif j["engine"] == "gnuspeech":
+                j["batch_wav"] = f"g{i:06d}.wav"
+                gs.append((j["word"], j["voice"], j["params"], os.path.join(tmp, j["batch_wav"])))
+        if fest:
+            chunks = [(v, items[k:k + 150]) for v, items in sorted(fest.items()) for k in range(0, len(items), 150)]
+            n = sum(pool.imap_unordered(_festival_chunk, chunks))
+            _log(f"festival: {n} utterances in {len(chunks)} batches", t0)
+        if gs:
+            # Even chunks, so both workers finish together.
+            n_chunks = max(jobs, -(-len(gs) // GNUSPEECH_BATCH))
+            chunks = [c for c in (gs[k::n_chunks] for k in range(n_chunks)) if c]
+            n = sum(pool.imap_unordered(_gnuspeech_chunk, chunks))
+            _log(f"gnuspeech: {n} utterances in {len(chunks)} batches", t0)
         lengths = dict(pool.imap_unordered(_render_star, [(j, tmp) for j in jobs_list], chunksize=8))
         _log("TTS clips rendered", t0)
 
@@ -169,9 +197,12 @@ def build(out, seed=1, per_word=180, jobs=2, tiny=False, held_per_word=None):
     (out / "validation_list.txt").write_text("".join(r + "\n" for r in val))
     (out / "testing_list.txt").write_text("".join(r + "\n" for r in test))
     (out / "klettres_test_list.txt").write_text("".join(r + "\n" for r in kl_test))
+    policy = speakers.__doc__.strip()
+    if "gnuspeech" in engines:
+        policy += "\n" + speakers.GNUSPEECH_POLICY
     meta = dict(
         seed=seed, tiny=tiny, keywords=keywords,
-        split_policy=speakers.__doc__.strip(),
+        split_policy=policy,
         klettres_policy=(f"language folder = one speaker; held-out test languages {list(klettres.TEST_LANGS)}; "
                          f"recordings whose text sounds like a keyword removed: "
                          f"{sorted(set(w for _, w in kl_excluded))} -> {[p for p, _ in kl_excluded]}"),
@@ -179,12 +210,14 @@ def build(out, seed=1, per_word=180, jobs=2, tiny=False, held_per_word=None):
                   for s in spk if s["id"] in used_ids] + kl_meta,
         failed_clips=failed)
     (out / "speakers.json").write_text(json.dumps(meta, indent=1) + "\n")
-    write_readme(out, jobs_list, kl_meta, keywords, aux, unknown, near, removed, failed, time.time() - t0)
+    write_readme(out, jobs_list, kl_meta, keywords, aux, unknown, near, removed, failed, time.time() - t0,
+                 engines)
     _log(f"done: {len(jobs_list)} TTS clips ({len(failed)} failed), {len(kl_jobs)} klettres clips", t0)
     return out
 
 
-def write_readme(out, jobs_list, kl_meta, keywords, aux, unknown, near, removed, failed, secs):
+def write_readme(out, jobs_list, kl_meta, keywords, aux, unknown, near, removed, failed, secs,
+                 engines=speakers.ENGINES):
     c = collections.Counter
     by_split_engine = c((j["split"], j["engine"]) for j in jobs_list)
     by_word_split = c((j["word"], j["split"]) for j in jobs_list)
@@ -196,11 +229,11 @@ def write_readme(out, jobs_list, kl_meta, keywords, aux, unknown, near, removed,
          f"(train/words/removed_homophones.txt); failed clips: {len(failed)}", "",
          "clips per split and engine:"]
     for s in speakers.SPLITS:
-        L.append(f"  {s:10s} " + "  ".join(f"{e}={by_split_engine[(s, e)]}" for e in speakers.ENGINES)
-                 + f"  total={sum(by_split_engine[(s, e)] for e in speakers.ENGINES)}")
+        L.append(f"  {s:10s} " + "  ".join(f"{e}={by_split_engine[(s, e)]}" for e in engines)
+                 + f"  total={sum(by_split_engine[(s, e)] for e in engines)}")
     L.append("speakers used per split and engine:")
     for s in speakers.SPLITS:
-        L.append(f"  {s:10s} " + "  ".join(f"{e}={spk_split[(e, s)]}" for e in speakers.ENGINES))
+        L.append(f"  {s:10s} " + "  ".join(f"{e}={spk_split[(e, s)]}" for e in engines))
     L.append("klettres (real human, language folder = speaker):")
     for s in ("train", "test"):
         ms = [m for m in kl_meta if m["split"] == s]

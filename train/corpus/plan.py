@@ -44,24 +44,44 @@ def default_sizes(per_word, held_per_word=None):
     }
 
 
-def make_plan(seed, words, pools, sizes):
-    """words: [(word, kind)]. Returns a list of job dicts sorted by output path."""
+def opt_in_count(n, index):
+    """Clips of an opt-in engine for a split that gives n clips to the three base engines:
+    one engine's share, the remainder rotating with the word so it averages n / 3."""
+    return (n + index % 3) // 3
+
+
+def speaker_jobs(seed, word, kind, split, engine, n, pool):
+    """n clips of one word, split and engine, cycling through a shuffled pool so one word
+    uses many speakers; every item's randomness comes from its own key."""
+    rnd = random.Random(f"{seed}|{word}|{split}|{engine}")
+    order = list(pool)
+    rnd.shuffle(order)
+    jobs = []
+    for i in range(n):
+        spk = order[i % len(order)]
+        rng = item_rng(seed, word, split, engine, i)
+        jobs.append(dict(word=word, kind=kind, split=split, engine=engine,
+                         voice=spk["voice"], variant=spk["variant"], speaker=spk["id"],
+                         seed=int(rng.integers(0, 2 ** 31)),
+                         params=draw_params(rng, engine, spk["voice"], spk)))
+    return jobs
+
+
+def make_plan(seed, words, pools, sizes, engines=ENGINES):
+    """words: [(word, kind)]. Returns the list of job dicts. The base ENGINES are planned first
+    and as if alone; a base engine left out of `engines` just loses its jobs, and opt-in engines
+    are planned after them, so neither changes any base-engine clip."""
     jobs = []
     for index, (word, kind) in enumerate(words):
         for split, per in counts(sizes, word, kind, index).items():
             for engine, n in per.items():
-                pool = pools[(engine, split)]
-                rnd = random.Random(f"{seed}|{word}|{split}|{engine}")
-                # Cycle through a shuffled pool so one word uses many speakers.
-                order = list(pool)
-                rnd.shuffle(order)
-                for i in range(n):
-                    spk = order[i % len(order)]
-                    rng = item_rng(seed, word, split, engine, i)
-                    jobs.append(dict(word=word, kind=kind, split=split, engine=engine,
-                                     voice=spk["voice"], variant=spk["variant"], speaker=spk["id"],
-                                     seed=int(rng.integers(0, 2 ** 31)),
-                                     params=draw_params(rng, engine, spk["voice"])))
+                if engine in engines:
+                    jobs += speaker_jobs(seed, word, kind, split, engine, n, pools[(engine, split)])
+    for engine in (e for e in engines if e not in ENGINES):
+        for index, (word, kind) in enumerate(words):
+            for split, per in counts(sizes, word, kind, index).items():
+                n = opt_in_count(sum(per.values()), index)
+                jobs += speaker_jobs(seed, word, kind, split, engine, n, pools[(engine, split)])
     # Number the clips of each (word, speaker) like GSC's _nohash_<k>.
     seen = {}
     for j in jobs:

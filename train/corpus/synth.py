@@ -3,7 +3,11 @@
 Per-clip prosody is drawn by draw_params(); `alpha` is the vocal-tract warp
 factor applied after synthesis (audio.warp), so the engine is asked to speak
 alpha times slower to keep the final duration plausible."""
+import json
+import math
 import os
+import pathlib
+import shutil
 import subprocess
 import tempfile
 
@@ -13,9 +17,14 @@ from . import audio
 from .speakers import BASE_F0
 
 
-def draw_params(rng, engine, voice):
+GNUSPEECH_DIR = pathlib.Path(__file__).resolve().parent / "gnuspeech"
+
+
+def draw_params(rng, engine, voice, speaker=None):
     p = dict(alpha=float(rng.uniform(0.88, 1.12)), stretch=float(rng.uniform(0.8, 1.3)))
-    if engine == "espeak":
+    if engine == "gnuspeech":
+        p.update(gnuspeech_params(rng, speaker, p["alpha"], p["stretch"]))
+    elif engine == "espeak":
         p["pitch"] = int(rng.integers(15, 85))
         p["amp"] = int(rng.integers(80, 160))
     else:
@@ -83,6 +92,50 @@ def festival_batch(items, voice, tmpdir):
     missing = [path for _, _, path in items if not os.path.exists(path)]
     if missing:
         raise RuntimeError(f"festival {voice} did not write {missing[:3]}")
+
+
+def gnuspeech_params(rng, speaker, alpha, stretch):
+    """Per-clip prosody of a gnuspeech speaker (its tract is fixed, speakers.gnuspeech_tract):
+    tempo, a pitch offset around the voice's own, pitch drift and the intonation contour. As for
+    flite, the engine speaks alpha times slower and lower so the warp in finish() restores them."""
+    u = lambda a, b: float(rng.uniform(a, b))  # noqa: E731
+    # pitch_offset: the package's -4 semitones put its male voice near 80 Hz; centred 3 higher.
+    control = dict(tempo=round(1.0 / (stretch * alpha), 3),
+                   pitch_offset=round(u(-4, 2) - 12 * math.log2(alpha), 2),
+                   drift_deviation=round(u(0.2, 1.2), 2))
+    # notional pitch, pretonic range, tonic range (semitones): mostly falling, some rising.
+    tone = [round(u(0, 4), 2), round(u(-3, 0), 2), round(u(-10, 2), 2)]
+    return dict(tract=speaker["tract"], trm=speaker["trm"], control=control, tone=tone)
+
+
+def ensure_gnuspeech():
+    """Installs the pinned npm package (package-lock.json) on first use; needs node and npm."""
+    for tool in ("node", "npm"):
+        if not shutil.which(tool):
+            raise RuntimeError(f"gnuspeech needs {tool} (tools/setup.sh installs nodejs and npm)")
+    wasm = GNUSPEECH_DIR / "node_modules" / "@echogarden" / "gnuspeech-wasm" / "wasm" / "gnuspeech.wasm"
+    if not wasm.is_file():
+        r = subprocess.run(["npm", "ci", "--prefix", str(GNUSPEECH_DIR), "--no-audit", "--no-fund"],
+                           capture_output=True, text=True)
+        if r.returncode:
+            raise RuntimeError(f"npm ci in {GNUSPEECH_DIR} failed: {r.stderr[-800:]}")
+
+
+def gnuspeech_batch(items, tmpdir):
+    """items: [(word, voice, params, out_path)]; one node process for all (loading the
+    WebAssembly module costs more than a word). Writes the engine's WAVs (22.05 or 44.1 kHz)."""
+    jobs = [dict(text=word, voice=voice, out=path, tract=p["tract"], trm=p["trm"],
+                 control=p["control"], tone=p["tone"]) for word, voice, p, path in items]
+    fd, spec = tempfile.mkstemp(suffix=".json", dir=tmpdir)
+    with os.fdopen(fd, "w") as f:
+        json.dump(jobs, f)
+    try:
+        r = subprocess.run(["node", str(GNUSPEECH_DIR / "synth.mjs"), spec], capture_output=True, text=True)
+    finally:
+        os.unlink(spec)
+    missing = [path for *_, path in items if not os.path.exists(path)]
+    if r.returncode or missing:
+        raise RuntimeError(f"gnuspeech did not write {missing[:3]}: {r.stderr[-500:]}")
 
 
 def finish(x, rate, p):
