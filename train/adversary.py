@@ -11,7 +11,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-DOMAINS = ("espeak", "flite", "festival", "klettres", "real")
+DOMAINS = ("espeak", "flite", "festival", "klettres", "real", "gnuspeech")
 
 
 class GradientReversal(torch.autograd.Function):
