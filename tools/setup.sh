@@ -20,6 +20,8 @@ PACKAGES=(
   sox klettres-data
   # gnuspeech voices for the corpus (train/corpus/gnuspeech)
   nodejs npm
+  # the peer (train/peer_pocketsphinx.py) and the real-speech set's aligner (train/make_real_set.py)
+  gstreamer1.0-pocketsphinx pocketsphinx pocketsphinx-en-us
 )
 
 missing=()

@@ -1,0 +1,194 @@
+"""Unit test of the real-speech set builder (train/make_real_set.py and
+train/real/) without downloads or pocketsphinx: the keyword/homophone text
+rules, the speaker split table, cutting margins, pause splitting and the
+GSC-style writer on a tiny fake source made with numpy."""
+import json
+import pathlib
+import re
+import sys
+import tempfile
+import unittest
+import wave
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "train"))
+
+import make_real_set  # noqa: E402
+from real import common, cut, layout  # noqa: E402
+from real.common import UNKNOWN, Clip, Dropped  # noqa: E402
+
+SR = 16000
+
+
+def word(seconds, f0=220.0, amp=0.3):
+    t = np.arange(int(seconds * SR)) / SR
+    return (amp * np.sin(2 * np.pi * f0 * t) * np.hanning(len(t))).astype(np.float32)
+
+
+def silence(seconds):
+    return np.zeros(int(seconds * SR), dtype=np.float32)
+
+
+class TextRules(unittest.TestCase):
+    def test_keyword_texts(self):
+        for text, kw in [("yes", "yes"), ("No", "no"), ("5", "five"), ("Zero.", "zero"), ("GO!", "go")]:
+            self.assertEqual(common.label_for_text(text), (kw, None), text)
+
+    def test_non_keyword_filter_rejects_keywords_and_homophones(self):
+        for text in ["yes sir", "for glory", "time to die", "i know", "we won", "ate it", "write it down",
+                     "green light in 5", "on our way", "too late", "no retreat", "take off", "fourteen",
+                     "Yeah", "left click the icon", "1 minute remaining", "stop it", "going in"]:
+            label, why = common.label_for_text(text)
+            self.assertIsNone(label, text)
+            self.assertIn("keyword-like", why)
+
+    def test_clean_texts_are_unknown(self):
+        for text in ["take cover", "dangerous game", "10 minutes remaining", "A crow.", "front center", "north", "bamboo",
+                     "enemy base detected", "h", "sudden death"]:
+            self.assertEqual(common.label_for_text(text), (UNKNOWN, None), text)
+
+    def test_numbers_are_words(self):
+        self.assertEqual(common.words_of("LZ 1"), ["lz", "one"])
+        self.assertEqual(common.words_of("10 Minutes"), ["ten", "minutes"])
+        self.assertEqual(common.words_of("Locked-on"), ["locked", "on"])
+
+    def test_speaker_ids(self):
+        self.assertEqual(common.speaker_id("hw", "HillBilly"), "hw-hillbilly")
+        self.assertEqual(common.speaker_id("mg", "fire_archer"), "mg-fire-archer")
+        self.assertEqual(common.speaker_id("klettres", "en_GB"), "klettres-en-gb")
+
+
+class SplitTable(unittest.TestCase):
+    def test_table(self):
+        table = make_real_set.SPLIT
+        self.assertGreater(len(table), 10)
+        for spk, split in table.items():
+            self.assertIn(split, ("train", "dev"), spk)
+            self.assertRegex(spk, r"^[a-z0-9-]+$")
+            self.assertNotIn("_", spk)
+        # held-out speakers of the synthetic corpus must be dev
+        self.assertEqual(table["klettres-en"], "dev")
+        self.assertEqual(table["klettres-engb"], "dev")
+        self.assertEqual(set(table.values()), {"train", "dev"})
+
+    def test_groups_stay_together(self):
+        table = make_real_set.SPLIT
+        for group in make_real_set.SAME_SIDE:
+            sides = {table[s] for s in group if s in table}
+            self.assertEqual(len(sides), 1, group)
+
+    def test_unknown_speaker_is_an_error(self):
+        with self.assertRaises(KeyError):
+            layout.split_of("nobody-here", {"a": "dev"})
+
+
+class Cutting(unittest.TestCase):
+    def test_margins_respect_neighbours(self):
+        x = np.concatenate([silence(0.3), word(0.4), word(0.4, 330), silence(0.3)])
+        words = [("front", 0.3, 0.7), ("left", 0.7, 1.1)]
+        seg, a, b = cut._segment(x, words, 1, 1)
+        self.assertAlmostEqual(a, 0.7, places=2)        # touching "front": no margin into it
+        self.assertAlmostEqual(b, 1.1 + cut.MARGIN, delta=0.011)  # silence after: (almost) full margin
+        self.assertEqual(len(seg), int(round(b * SR)) - int(round(a * SR)))
+        self.assertEqual(seg[0], 0.0)  # faded in
+
+    def test_margin_stops_at_a_beep(self):
+        beep = (0.3 * np.sin(2 * np.pi * 1700 * np.arange(int(0.2 * SR)) / SR)).astype(np.float32)
+        x = np.concatenate([beep, silence(0.03), word(0.4), silence(0.3)])
+        seg, a, b = cut._segment(x, [("one", 0.23, 0.63)], 0, 0)
+        self.assertGreaterEqual(a, 0.2)  # the margin does not reach back into the beep
+
+    def test_split_at_pauses(self):
+        x = np.concatenate([word(1.5), silence(0.3), word(1.5), silence(0.3), word(1.5), silence(0.3), word(1.5)])
+        parts = common.split_at_pauses(x, max_s=4.0)
+        self.assertGreaterEqual(len(parts), 2)
+        self.assertTrue(all(len(p) <= 4 * SR for p in parts))
+        self.assertEqual(sum(len(p) for p in parts), len(x))
+        self.assertEqual(common.split_at_pauses(word(5.0), max_s=4.0), [])
+
+
+class Writer(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.out = pathlib.Path(cls.tmp.name) / "real"
+        pad = silence(0.2)
+        cls.clips = [
+            Clip(np.concatenate([pad, word(0.4), pad]), "yes", "yes", "fake-a", "fake-pkg", "/a/yes.wav", "filename"),
+            Clip(np.concatenate([pad, word(0.5, 300), pad]), "no", "no", "fake-b", "fake-pkg", "/b/no.wav",
+                 "filename"),
+            Clip(np.concatenate([pad, word(1.3, 180, 1.4), pad]), "no", "no", "fake-b", "fake-pkg", "/b/no2.wav",
+                 "checked"),
+            Clip(np.concatenate([pad, word(0.7, 250), pad]), "take cover", UNKNOWN, "fake-a", "fake-pkg",
+                 "/a/cover.wav", "filename"),
+            Clip(np.concatenate([word(2.0), silence(0.4), word(2.0), silence(0.4), word(1.5)]), "a long sentence",
+                 UNKNOWN, "fake-b", "fake-pkg", "/b/long.wav", "label-file"),
+            Clip(silence(1.0), "nothing", UNKNOWN, "fake-b", "fake-pkg", "/b/silent.wav", "filename"),
+        ]
+        cls.table = {"fake-a": "train", "fake-b": "dev"}
+        cls.manifest = layout.write(str(cls.out), cls.clips, [Dropped("fake-pkg", "/c", "test drop")],
+                                    {"fake-pkg": "1.0"}, cls.table, log=lambda *a: None)
+        # idempotent: a second write gives the same files
+        cls.again = layout.write(str(cls.out), cls.clips, [Dropped("fake-pkg", "/c", "test drop")],
+                                 {"fake-pkg": "1.0"}, cls.table, log=lambda *a: None)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_paths_and_testing_list(self):
+        rels = sorted(r["rel"] for r in self.manifest["clips"])
+        for r in rels:
+            self.assertRegex(r, r"^(yes|no|other)/[a-z0-9-]+_nohash_\d+\.wav$")
+            self.assertTrue((self.out / r).is_file(), r)
+        self.assertIn("yes/fake-a_nohash_0.wav", rels)
+        self.assertIn("no/fake-b_nohash_0.wav", rels)
+        self.assertIn("no/fake-b_nohash_1.wav", rels)
+        self.assertIn("other/fake-a_nohash_0.wav", rels)
+        testing = (self.out / "testing_list.txt").read_text().split()
+        dev = sorted(r["rel"] for r in self.manifest["clips"] if r["split"] == "dev")
+        self.assertEqual(testing, dev)
+        self.assertTrue(all(re.match(r"^(no|other)/fake-b_", t) for t in testing))
+        self.assertFalse((self.out / "validation_list.txt").exists())
+
+    def test_manifest(self):
+        m = json.loads((self.out / "manifest.json").read_text())
+        self.assertEqual(m["sources"], {"fake-pkg": "1.0"})
+        keys = {"rel", "label", "text", "speaker", "package", "original", "split", "seconds", "how"}
+        for r in m["clips"]:
+            self.assertTrue(keys <= set(r), r)
+        reasons = {d["original"]: d["reason"] for d in m["dropped"]}
+        self.assertEqual(reasons["/c"], "test drop")
+        self.assertIn("/b/silent.wav", reasons)
+        self.assertEqual(m["counts"]["train"]["yes"], 1)
+        self.assertEqual(m["counts"]["dev"]["no"], 2)
+        self.assertEqual(m["counts"]["per_speaker"]["fake-b"]["split"], "dev")
+        self.assertEqual(m, self.again)
+        self.assertTrue((self.out / "COUNTS.md").read_text().startswith("# Real-speech set"))
+
+    def test_wav_format_and_level(self):
+        by_orig = {}
+        for r in self.manifest["clips"]:
+            by_orig.setdefault(r["original"], []).append(r)
+        for r in self.manifest["clips"]:
+            with wave.open(str(self.out / r["rel"])) as w:
+                self.assertEqual((w.getnchannels(), w.getsampwidth(), w.getframerate()), (1, 2, SR))
+                n = w.getnframes()
+                x = np.frombuffer(w.readframes(n), dtype="<i2").astype(np.float32) / 32768
+            self.assertAlmostEqual(n / SR, r["seconds"], places=3)
+            if r["original"] in ("/a/yes.wav", "/b/no.wav", "/a/cover.wav"):
+                self.assertEqual(n, SR)                             # placed in a 1 s clip
+                self.assertAlmostEqual(float(np.abs(x).max()), 0.3, delta=0.01)  # own level kept
+            if r["original"] == "/b/no2.wav":
+                self.assertGreater(n, SR)                           # long keyword: own length
+                self.assertLessEqual(float(np.abs(x).max()), 1.0)   # scaled down, not clipped
+                self.assertIn("own length", r["note"])
+        parts = by_orig["/b/long.wav"]
+        self.assertGreaterEqual(len(parts), 2)
+        self.assertTrue(all(p["seconds"] <= 4.0 for p in parts))
+
+
+if __name__ == "__main__":
+    unittest.main()
