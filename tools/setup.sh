@@ -18,8 +18,6 @@ PACKAGES=(
   # speech and noise for the corpus
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
   sox klettres-data
-  # gnuspeech voices for the corpus (train/corpus/gnuspeech)
-  nodejs npm
   # the peer (train/peer_pocketsphinx.py) and the real-speech set's aligner (train/make_real_set.py)
   gstreamer1.0-pocketsphinx pocketsphinx pocketsphinx-en-us
 )
@@ -30,6 +28,13 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+
+# gnuspeech voices for the corpus (train/corpus/gnuspeech) run on Node.js with npm. A machine that
+# already has both (e.g. a newer Node.js than Debian's, whose npm Debian's package conflicts with)
+# keeps them.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
