@@ -208,6 +208,8 @@ def main(argv=None):
     ap.add_argument("--train-log")
     ap.add_argument("--phase2-log", help="train.json of a run continued from --train-log's best "
                     "checkpoint (e.g. on all speakers) whose final weights are the model file")
+    ap.add_argument("--phase3-log", help="train.json of a run continued from phase 2's final weights "
+                    "whose final weights are the model file")
     ap.add_argument("--corpus", default="data/corpus")
     ap.add_argument("--streams", default="data/streams")
     ap.add_argument("--loeo", action="append", help="ENGINE=eval.json of a model trained without ENGINE")
@@ -239,6 +241,7 @@ def main(argv=None):
     sha = hashlib.sha256(open(a.model, "rb").read()).hexdigest()
     log = read_train_log(a.train_log) if a.train_log and os.path.exists(a.train_log) else None
     phase2 = read_train_log(a.phase2_log) if a.phase2_log else None
+    phase3 = read_train_log(a.phase3_log) if a.phase3_log else None
     loeo = pairs(a.loeo)
     extra = pairs(a.extra)
     clips = ev.get("clips_at_recommended") or ev["clips"]
@@ -340,8 +343,16 @@ def main(argv=None):
                  f"was continued in phase 2: {phase2['curve'][-1]['step']} steps in "
                  f"{phase2.get('train_minutes', phase2['curve'][-1]['minutes']):.1f} minutes on "
                  f"{phase2['args'].get('device', '?')}, speakers of splits `{phase2['args'].get('train_splits')}`, "
-                 f"peak lr {phase2['args'].get('lr')}; its final weights are the model file (the validation "
-                 "speakers are in its training data, so only the test numbers below are held out)."), "",
+                 f"peak lr {phase2['args'].get('lr')}; "
+                 + ("its final weights are the model file" if not phase3 else
+                    f"its final weights were continued in phase 3: {phase3['curve'][-1]['step']} steps in "
+                    f"{phase3.get('train_minutes', phase3['curve'][-1]['minutes']):.1f} minutes on "
+                    f"{phase3['args'].get('device', '?')} at batch {phase3['args'].get('batch')}, peak lr "
+                    f"{phase3['args'].get('lr')}, with {100 * phase3['args'].get('p_real', 0):.0f} % of the words "
+                    f"from the real-train speakers of `{phase3['args'].get('real')}`; its final weights are the "
+                    "model file")
+                 + " (the validation speakers are in phase 2's training data, so only the test numbers below "
+                 "are held out)."), "",
               table(["argument", "value"], [[x, args[x]] for x in keys if x in args]) if args else
               "(No `.train.json` yet: the curve is read from the run's output.)", "",
               f"![training curve]({os.path.relpath(png, outdir)})", ""]

@@ -89,7 +89,7 @@ def data_section(real_dir):
     with open(path) as f:
         return [f"Real recordings from Debian packages (`train/make_real_set.py`, `{real_dir}/manifest.json`), "
                 "split by speaker: real-train speakers may be used in training, real-dev speakers never are.", "",
-                f.read().strip(), ""]
+                "\n".join(line for line in f.read().strip().splitlines() if not line.startswith("# ")).strip(), ""]
 
 
 def section(ev, peer, looks_log, real_dir):
