@@ -20,28 +20,15 @@ from element_cli import element_defaults  # noqa: E402
 from eval_plots import training_curve_png  # noqa: E402
 from mega_ref import count_params, load_model, macs_per_frame  # noqa: E402
 import report_real  # noqa: E402
+from report_md import fmt, table  # noqa: E402
 import safetensors_io  # noqa: E402
 
 ENGINES = ("espeak", "flite", "festival")
 NOTES_MARK = "<!-- WHAT WAS TRIED: replace this block, or pass --notes FILE -->"
 
 
-def fmt(v, unit="", nd=2):
-    if v is None:
-        return "n/a"
-    if isinstance(v, float):
-        return f"{v:.{nd}f}{unit}"
-    return f"{v}{unit}"
-
-
 def status(ok):
     return "n/a" if ok is None else ("**met**" if ok else "**MISSED**")
-
-
-def table(head, rows):
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    out += ["| " + " | ".join("n/a" if c is None else str(c) for c in r) + " |" for r in rows]
-    return "\n".join(out)
 
 
 def pairs(items):

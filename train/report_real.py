@@ -5,19 +5,7 @@ set's manifest and the real-dev looks log."""
 import json
 import os
 
-
-def fmt(v, unit="", nd=2):
-    if v is None:
-        return "n/a"
-    if isinstance(v, float):
-        return f"{v:.{nd}f}{unit}"
-    return f"{v}{unit}"
-
-
-def table(head, rows):
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    out += ["| " + " | ".join("n/a" if c is None else str(c) for c in r) + " |" for r in rows]
-    return "\n".join(out)
+from report_md import fmt, table
 
 
 def best_stream_point(grid, max_fa):
