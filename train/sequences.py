@@ -12,6 +12,10 @@ one continuous background, with a target per frame:
     half-way); from `label_from` of the word (default mid-word) until TAIL frames after its
     end -> the keyword
 
+The `clip` layout (train.py --layout clip) builds clip-level examples instead, for pre-training
+(hypothesis 3a of the real-voices study): one word whose end sits 1..TAIL frames before the end
+of a short sequence, scored only from the word's end on, each from a zero state.
+
 Words come from the synthetic cache and, with probability `p_real`, from a second cache of
 real recordings (`real`; train/make_real_set.py's real-train speakers), so that real voices are
 heard as keywords as well as non-keywords.
@@ -30,12 +34,16 @@ TAIL = 25            # frames after a keyword's end that still carry its label
 UNKNOWN_TAIL = 10
 MARGIN = 6           # frames of context kept around a word's speech span
 FLOOR = math.log(np.finfo(np.float32).eps)
+LAYOUTS = ("stream", "clip")
 
 
 class SequenceBuilder:
     def __init__(self, cache, noise, labels, seq_frames, rng, p_keyword=0.5, p_unknown=0.35,
                  snr_db=(0.0, 30.0), p_clean=0.15, specaugment=True, max_gap=100, label_from=0.5,
-                 freq_masks=2, freq_mask_width=8, mel_warp=0.0, unknown_from=0.0, real=None, p_real=0.0):
+                 freq_masks=2, freq_mask_width=8, mel_warp=0.0, unknown_from=0.0, real=None, p_real=0.0, layout="stream"):
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout {layout!r}: one of {LAYOUTS}")
+        self.layout = layout
         self.cache = cache
         self.noise = noise
         self.seq_frames = seq_frames
@@ -88,27 +96,8 @@ class SequenceBuilder:
     def one(self):
         n = self.seq_frames
         feats, noise_level_db = self._background(n)
+        words = self._clip_layout(n) if self.layout == "clip" else self._stream_layout(n)
         target = torch.full((n,), self.silence, dtype=torch.long)
-        words = []
-        t = int(self.rng.integers(0, 80))
-        while t < n - 20:
-            picked = self._pick_word()
-            if picked is None:                     # a long pause
-                t += int(self.rng.integers(30, 150))
-                continue
-            cache, item = picked
-            f = cache["feats"][item].float()
-            s, e = (int(v) for v in cache["spans"][item])
-            a, b = max(0, s - MARGIN), min(len(f), e + MARGIN)
-            seg = f[a:b]
-            if self.mel_warp > 0:
-                seg = self._warp(seg)
-            if t + len(seg) > n:
-                break
-            domain = int(cache["domains"][item]) if "domains" in cache else IGNORE
-            words.append((t, seg, float(cache["levels"][item]), int(cache["labels"][item]),
-                          t + (s - a), t + (e - a), domain))
-            t += len(seg) + int(self.rng.integers(5, self.max_gap))
         # One background level per sequence, relative to the loudest word in it.
         speech_db = max((w[2] for w in words), default=-30.0)
         if noise_level_db == 0.0:
@@ -118,18 +107,72 @@ class SequenceBuilder:
         domains = torch.full((n,), IGNORE, dtype=torch.long)
         for t0, seg, _, label, s, e, domain in words:
             feats[t0: t0 + len(seg)] = torch.logaddexp(feats[t0: t0 + len(seg)], seg)
-            domains[s: min(n, e)] = domain
+            domains[max(0, s): min(n, e)] = domain
             if label == self.unknown:
                 mid = s + int(round((e - s + 1) * self.unknown_from))
-                target[s:mid] = IGNORE
-                target[mid: min(n, e + UNKNOWN_TAIL)] = self.unknown
+                target[max(0, s):max(0, mid)] = IGNORE
+                target[max(0, mid): min(n, e + UNKNOWN_TAIL)] = self.unknown
             else:
                 mid = s + int(round((e - s + 1) * self.label_from))
-                target[s:mid] = IGNORE
-                target[mid: min(n, e + TAIL)] = label
+                target[max(0, s):max(0, mid)] = IGNORE
+                target[max(0, mid): min(n, e + TAIL)] = label
+        if self.layout == "clip":
+            self._score_only_the_end(target, words)
         if self.specaugment:
             self._spec_augment(feats)
         return (feats, target, domains) if self.with_domains else (feats, target)
+
+    def _word(self, picked, t):
+        """(t, features, level, label, speech start, speech end, domain) of a word placed at t."""
+        cache, item = picked
+        f = cache["feats"][item].float()
+        s, e = (int(v) for v in cache["spans"][item])
+        a, b = max(0, s - MARGIN), min(len(f), e + MARGIN)
+        seg = f[a:b]
+        if self.mel_warp > 0:
+            seg = self._warp(seg)
+        domain = int(cache["domains"][item]) if "domains" in cache else IGNORE
+        return (t, seg, float(cache["levels"][item]), int(cache["labels"][item]), t + (s - a), t + (e - a), domain)
+
+    def _stream_layout(self, n):
+        """Keywords, unknown words and pauses one after another over the whole sequence."""
+        words = []
+        t = int(self.rng.integers(0, 80))
+        while t < n - 20:
+            picked = self._pick_word()
+            if picked is None:                     # a long pause
+                t += int(self.rng.integers(30, 150))
+                continue
+            word = self._word(picked, t)
+            if t + len(word[1]) > n:
+                break
+            words.append(word)
+            t += len(word[1]) + int(self.rng.integers(5, self.max_gap))
+        return words
+
+    def _clip_layout(self, n):
+        """One word (or none: a pause) whose speech ends 1..TAIL frames before the sequence does:
+        a clip-level example, decided at its end (train.py --layout clip). A word longer than the
+        sequence loses its start."""
+        picked = self._pick_word()
+        if picked is None:
+            return []
+        tail = int(self.rng.integers(1, TAIL + 1))
+        t, seg, level, label, s, e, domain = self._word(picked, 0)
+        shift = (n - tail) - e
+        if shift < 0:
+            seg = seg[-shift:]
+            t, s, e = 0, s + shift, e + shift
+        else:
+            t, s, e = shift, s + shift, e + shift
+        return [(t, seg[:n - t], level, label, s, e, domain)]
+
+    def _score_only_the_end(self, target, words):
+        """Clip examples are scored on their last frames only: from the word's end on, with its
+        label, or for a pause the last TAIL frames, as _silence_."""
+        end = max(0, words[0][5]) if words else len(target) - TAIL
+        target[:end] = IGNORE
+        target[end:] = words[0][3] if words else self.silence
 
     def _warp(self, seg):
         """A vocal-tract-length-like warp of one word: the mel axis is stretched by a random

@@ -31,7 +31,7 @@ from mega_ref import (PCEN_KEYS, FrontendConfig, MegaClassifier, MegaConfig, Net
 import objectives  # noqa: E402
 from adversary import Adversary, domain_ids, schedule  # noqa: E402
 from augment import RECIPES  # noqa: E402
-from sequences import IGNORE, SequenceBuilder  # noqa: E402
+from sequences import IGNORE, LAYOUTS, SequenceBuilder  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -59,6 +59,9 @@ def parse_args(argv=None):
                    "start to be scored as _unknown_ (0: onset; --label-from's value treats both kinds alike)")
     p.add_argument("--objective", default="frame", choices=objectives.OBJECTIVES, help="per-frame "
                    "cross-entropy, or max-pooling over each keyword occurrence (objectives.py)")
+    p.add_argument("--layout", default="stream", choices=LAYOUTS, help="training examples: streams of "
+                   "words with the state carried, or clips (one word, scored from its end on, each from a "
+                   "zero state: clip-level pre-training; use a short --seq-frames such as 100)")
     p.add_argument("--unknown-weight", type=float, default=1.0, help="loss weight of _unknown_ targets")
     p.add_argument("--real", default="", help="a real-recordings set in the same layout "
                    "(train/make_real_set.py); its training speakers (not in testing_list.txt) are mixed in")
@@ -269,7 +272,8 @@ def main(argv=None):
                                snr_db=tuple(float(v) for v in args.snr_db.split(",")),
                                freq_masks=args.freq_masks, freq_mask_width=args.freq_mask_width,
                                mel_warp=args.mel_warp, p_unknown=args.p_unknown,
-                               unknown_from=args.unknown_from, real=real, p_real=args.p_real)
+                               unknown_from=args.unknown_from, real=real, p_real=args.p_real,
+                               layout=args.layout)
 
     builder = make_builder(np.random.default_rng(args.seed + 1000))
     val_builder = SequenceBuilder(cache_for("validation", 1), noise, labels,
@@ -336,7 +340,7 @@ def main(argv=None):
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         x, y, *dom = (t.to(args.device, non_blocking=True) for t in next(batches))
-        if step % args.carry_steps == 0:
+        if step % args.carry_steps == 0 or args.layout == "clip":
             state = None
         logits, state = model(x, state, return_state=True)
         state = state.detach()

@@ -4,6 +4,7 @@
   * per-frame targets: background -> _silence_; an unknown word from `unknown_from` of the
     word (ignored before; default its onset); a keyword ignored before `label_from` of the word
     and labelled from there to TAIL frames after its end;
+  * the clip layout: one word per example, scored only from its end on;
   * words from the real-recordings cache come with probability p_real, with their own labels;
   * the mel-axis warp: shape kept, identity at factor 1, a stretch moves energy up the axis;
   * dropout (MegaClassifier.set_dropout) changes training outputs but never eval() outputs, so
@@ -108,6 +109,45 @@ def check_real_pool():
     assert (half == YES).any() and (half == UNK).any(), "p_real 0.5: both"
 
 
+def check_clip_layout():
+    """One word per example, its speech ending 1..TAIL frames before the end; only the frames
+    from its end on are scored, with its label (or _silence_ for a pause); the features hold the
+    word there; a word longer than the example loses its start."""
+    noise = [torch.zeros(400, M)]
+    for label in (YES, UNK):
+        b = SequenceBuilder(one_word_cache(label), noise, DEFAULT_LABELS, 100, np.random.default_rng(7),
+                            p_keyword=1.0 if label == YES else 0.0, p_unknown=1.0, specaugment=False,
+                            layout="clip")
+        tails = set()
+        for _ in range(30):
+            x, y = b.one()
+            y = y.numpy()
+            scored = np.nonzero(y != IGNORE)[0]
+            assert len(scored) and (y[scored] == label).all(), y
+            assert scored[-1] == 99 and (np.diff(scored) == 1).all(), "scored frames run to the end"
+            tail = len(scored)              # scored from the span's end (first frame after speech)
+            assert 1 <= tail <= TAIL, tail
+            tails.add(tail)
+            end = 100 - tail                # the cached word's speech is 3.0 up to its span end
+            assert (x[end - 40:end, 0] > 2.5).all() and (x[end + MARGIN:, 0] < 0).all()
+        assert len(tails) > 5, "the tail varies"
+    pause = SequenceBuilder(one_word_cache(YES), noise, DEFAULT_LABELS, 100, np.random.default_rng(7),
+                            p_keyword=0.0, p_unknown=0.0, specaugment=False, layout="clip")
+    _, y = pause.one()
+    assert (y[-TAIL:] == SIL).all() and (y[:-TAIL] == IGNORE).all()
+    short = SequenceBuilder(one_word_cache(YES), noise, DEFAULT_LABELS, 30, np.random.default_rng(7),
+                            p_keyword=1.0, specaugment=False, layout="clip")
+    for _ in range(10):
+        x, y = short.one()
+        assert x.shape == (30, M) and (y[-1] == YES)
+    try:
+        SequenceBuilder(one_word_cache(YES), noise, DEFAULT_LABELS, 30, np.random.default_rng(7), layout="x")
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("an unknown layout is refused")
+
+
 def check_warp():
     b = SequenceBuilder(one_word_cache(YES), [torch.zeros(400, M)], DEFAULT_LABELS, 400,
                         np.random.default_rng(0), mel_warp=0.0)
@@ -143,6 +183,7 @@ def check_dropout():
 if __name__ == "__main__":
     check_targets()
     check_real_pool()
+    check_clip_layout()
     check_warp()
     check_dropout()
-    print("sequences: targets, real-word pool, mel warp and dropout OK")
+    print("sequences: targets, real-word pool, clip layout, mel warp and dropout OK")
