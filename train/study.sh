@@ -5,7 +5,7 @@
 #   bash train/study.sh TAG [train.py options that make the arm ...]
 # Environment: STUDY_MINUTES (default 10), STUDY_BATCH (default 24: twice the steps of the
 # recipe's 48 in the same time), STUDY_INIT (default models/default.safetensors),
-# STUDY_OUT (default data/studies). Writes $STUDY_OUT/TAG.safetensors, TAG.train.json,
+# STUDY_OUT (default data/studies); STUDY_INIT=none trains from scratch. Writes $STUDY_OUT/TAG.safetensors, TAG.train.json,
 # eval-TAG.json; the log is $STUDY_OUT/TAG.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,9 @@ recipe="--corpus data/corpus --cache data/cache --versions 2 --seed 2 --jobs 2 -
   --steps 1000000 --augment voices --lr 1e-3 --warmup 20 --eval-every 50"
 {
   # shellcheck disable=SC2086
-  $py train/train.py $recipe --init "${STUDY_INIT:-models/default.safetensors}" \
+  init=${STUDY_INIT:-models/default.safetensors}
+  [ "$init" = none ] && init_opt=() || init_opt=(--init "$init")
+  $py train/train.py $recipe "${init_opt[@]}" \
     --minutes "${STUDY_MINUTES:-10}" --out "$out/$tag.safetensors" "$@"
   $py train/evaluate.py --model "$out/$tag.safetensors" --out "$out" --tag "$tag" --clips-only
 } > "$out/$tag.log" 2>&1

@@ -63,6 +63,9 @@ def parse_args(argv=None):
                    "words with the state carried, or clips (one word, scored from its end on, each from a "
                    "zero state: clip-level pre-training; use a short --seq-frames such as 100)")
     p.add_argument("--unknown-weight", type=float, default=1.0, help="loss weight of _unknown_ targets")
+    p.add_argument("--extra-corpus", default="", help="a second corpus whose training speakers are added "
+                   "(e.g. a Gnuspeech-only one: make_corpus.py --engines gnuspeech); its klettres clips are "
+                   "left out, the main corpus has them")
     p.add_argument("--real", default="", help="a real-recordings set in the same layout "
                    "(train/make_real_set.py); its training speakers (not in testing_list.txt) are mixed in")
     p.add_argument("--p-real", type=float, default=0.0, help="share of words drawn from --real")
@@ -245,17 +248,28 @@ def main(argv=None):
     if args.no_near_misses:
         near = near_miss_words()
         train = drop_clips(train, lambda rel: rel.split("/")[0] in near)
+    def other_set_cache(root, prefix):
+        """The training split of another set in the corpus layout, rendered like the corpus."""
+        other = CorpusIndex(root, labels)
+        return load_or_build(os.path.join(args.cache, prefix + clip_cache_key(
+            other, "train", fe, args.versions, args.seed, args.augment) + ".pt"),
+            lambda: build_clip_cache(other, "train", fe, args.versions, args.seed, args.jobs,
+                                     recipe=args.augment))
+
+    if args.extra_corpus:
+        # Its klettres recordings are the main corpus's own: not counted twice.
+        extra = drop_clips(other_set_cache(args.extra_corpus, "extra-"), lambda rel: rel.startswith("klettres/"))
+        print(f"extra corpus: {len(extra['feats'])} renderings of {len(extra['rels'])} clips", flush=True)
+        train = merge_caches([train, extra])
     real = None
     if args.real:
-        real_index = CorpusIndex(args.real, labels)
-        real = load_or_build(os.path.join(args.cache, "real-" + clip_cache_key(
-            real_index, "train", fe, args.versions, args.seed, args.augment) + ".pt"),
-            lambda: build_clip_cache(real_index, "train", fe, args.versions, args.seed, args.jobs,
-                                     recipe=args.augment))
+        real = other_set_cache(args.real, "real-")
         print(f"real: {len(real['feats'])} renderings of {len(real['rels'])} real-train clips", flush=True)
     if args.adv_weight > 0:
-        with open(os.path.join(args.corpus, "speakers.json")) as f:
-            engine_of = {sp["id"]: sp["engine"] for sp in json.load(f)["speakers"]}
+        engine_of = {}
+        for root in filter(None, (args.corpus, args.extra_corpus)):
+            with open(os.path.join(root, "speakers.json")) as f:
+                engine_of.update({sp["id"]: sp["engine"] for sp in json.load(f)["speakers"]})
         train["domains"] = domain_ids(train["rels"], len(train["feats"]) // len(train["rels"]), engine_of, speaker_of)
         if real is not None:
             real["domains"] = domain_ids(real["rels"], len(real["feats"]) // len(real["rels"]), {}, speaker_of,

@@ -87,15 +87,24 @@ def main(tmp, normalization):
     log = json.load(open(os.path.join(tmp, "m.train.json")))
     check(log["curve"] and log["curve"][-1]["step"] == 3, f"training log curve: {log['curve']}")
     # The real-voices options: decision-frame targets for unknown words, a weighted _unknown_, the
-    # max-pooling objective, a second (here: the same tiny) set mixed in as real words, and the
-    # domain adversary.
+    # max-pooling objective, a second (here: the same tiny) set mixed in as real words, the
+    # domain adversary, an extra corpus and clip-level examples.
     adv_path = os.path.join(tmp, "adv.safetensors")
-    run([PY, os.path.join(TRAIN, "train.py"), "--corpus", corpus, "--labels", ",".join(labels),
+    out = run([PY, os.path.join(TRAIN, "train.py"), "--corpus", corpus, "--labels", ",".join(labels),
          "--steps", "2", "--eval-every", "2", "--batch", "2", "--seq-frames", "200", "--versions", "1",
          "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
          "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2", "--unknown-from", "0.5",
          "--unknown-weight", "0.5", "--objective", "maxpool", "--real", corpus, "--p-real", "0.5", "--adv-weight", "0.3",
+         "--extra-corpus", corpus, "--layout", "clip",
          "--cache", os.path.join(tmp, "cache"), "--out", adv_path])
+    # The extra corpus adds its training clips, all but its klettres recordings.
+    listed = set(open(os.path.join(corpus, "validation_list.txt")).read().split()) | \
+        set(open(os.path.join(corpus, "testing_list.txt")).read().split())
+    wavs = [f"{w}/{f}" for w in os.listdir(corpus) if os.path.isdir(os.path.join(corpus, w))
+            and not w.startswith("_") for f in os.listdir(os.path.join(corpus, w)) if f.endswith(".wav")]
+    expected = sum(1 for r in wavs if r not in listed and not r.startswith("klettres/"))
+    check(f"extra corpus: {expected} renderings of {expected} clips" in out,
+          f"extra corpus clips (expected {expected}): {out[-1500:]}")
     adv_log = json.load(open(os.path.join(tmp, "adv.train.json")))
     check(adv_log["curve"][-1]["step"] == 2 and adv_log["curve"][-1]["domain_loss"] > 0,
           f"adversarial training log: {adv_log['curve']}")
