@@ -58,6 +58,7 @@ def main():
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--seconds", type=float, default=1.0)
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "BATCH.md"))
+    ap.add_argument("--note", default="", help="a sentence on the conditions, for the report")
     a = ap.parse_args()
     load_before = os.getloadavg()
     rows = []
@@ -85,7 +86,7 @@ def main():
           f"{load_before[0]:.2f} before / {load_after[0]:.2f} after.", "",
           "| run | wall s | files/s | audio hours/s | x real time |", "|---|---|---|---|---|"]
     md += [f"| {n} | {w:.1f} | {f:.1f} | {h:.4f} | {x:.0f} |" for n, w, f, h, x in rows]
-    md += ["", "Short files are dominated by the per-file pipeline (decoder, state changes, model "
+    md += ([""] + [a.note] if a.note else []) + ["", "Short files are dominated by the per-file pipeline (decoder, state changes, model "
            "stream set-up) and the result file, not by the network: see section 2 for long audio.", END, ""]
     with open(a.out, "w") as f:
         f.write("\n".join(md))

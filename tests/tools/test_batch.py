@@ -131,6 +131,11 @@ def case_shards(tmp):
     direct = batch(["--manifest", manifest, "--format", "csv"])
     check(merged.stdout == direct.stdout and merged.returncode == 1, "merged shards != one run")
 
+    # Without --output-dir a shard prints its inputs on stdout, as a plain run would.
+    r = batch(["--manifest", manifest, "--shard", "1/2", "--format", "json"])
+    printed = [json.loads(x)["file"] for x in r.stdout.splitlines()]
+    check(printed == [p for p in inputs[1::2] if p not in bad], f"--shard 1/2 on stdout: {printed}")
+
     many = os.path.join(tmp, "many")
     covered = []
     for k in range(40):
