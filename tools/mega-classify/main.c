@@ -26,6 +26,8 @@ typedef struct {
   gchar **result_paths;      /* --output-dir: where each job's result goes */
   gchar **write_errors;      /* why a result file could not be written, or NULL */
   gdouble freed_seconds;     /* audio of the jobs already freed (--output-dir) */
+  gint *ready;               /* atomic, per job: run and (--output-dir) written; the main
+                              * thread may then print or free it */
   gint next;                 /* atomic: index of the next job to start */
   GMutex lock;
   GCond finished;
@@ -47,6 +49,7 @@ worker (gpointer data)
         g_error_free (err);
       }
     }
+    g_atomic_int_set (&q->ready[i], 1);
     g_mutex_lock (&q->lock);
     g_cond_signal (&q->finished);
     g_mutex_unlock (&q->lock);
@@ -202,6 +205,7 @@ main (int argc, char **argv)
   q.n_jobs = plan.jobs->len;
   q.jobs = (McJob **) g_ptr_array_free (plan.jobs, FALSE);
   plan.jobs = g_ptr_array_new ();
+  q.ready = g_new0 (gint, q.n_jobs);
   q.settings = &opts.settings;
   q.mode = opts.mode;
   q.to_files = plan.result_paths != NULL;
@@ -228,10 +232,10 @@ main (int argc, char **argv)
   guint printed = 0, failed = 0;
   while (printed < q.n_jobs) {
     g_mutex_lock (&q.lock);
-    if (!g_atomic_int_get (&q.jobs[printed]->done))
+    if (!g_atomic_int_get (&q.ready[printed]))
       g_cond_wait_until (&q.finished, &q.lock, g_get_monotonic_time () + 100 * G_TIME_SPAN_MILLISECOND);
     g_mutex_unlock (&q.lock);
-    while (printed < q.n_jobs && g_atomic_int_get (&q.jobs[printed]->done)) {
+    while (printed < q.n_jobs && g_atomic_int_get (&q.ready[printed])) {
       McJob *job = q.jobs[printed];
       if (progress)
         mc_progress_clear (progress);
@@ -276,6 +280,7 @@ main (int argc, char **argv)
   for (guint i = 0; q.write_errors != NULL && i < q.n_jobs; i++)
     g_free (q.write_errors[i]);
   g_free (q.write_errors);
+  g_free (q.ready);
   mc_plan_clear (&plan);
   g_free (q.jobs);
   g_free (threads);
