@@ -363,6 +363,12 @@ def main():
         with open(notes_path) as f:
             w(f.read())
 
+    # Section 7 (batches of short files) comes from bench/batch_throughput.py, not this run.
+    batch_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "BATCH.md")
+    if os.path.exists(batch_path) and not mach.get("smoke"):
+        with open(batch_path) as f:
+            w(f.read())
+
     with open(a.out, "w") as f:
         f.write("\n".join(md))
 

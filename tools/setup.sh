@@ -20,7 +20,16 @@ PACKAGES=(
   sox klettres-data
   # the peer (train/peer_pocketsphinx.py) and the real-speech set's aligner (train/make_real_set.py)
   gstreamer1.0-pocketsphinx pocketsphinx pocketsphinx-en-us
+  # cluster recipes and their tests (tests/cluster): GNU parallel over ssh, Slurm, Kubernetes YAML
+  parallel openssh-client openssh-server slurm-wlm munge python3-yaml
+  # Debian packaging (debian/, tests/packaging)
+  debhelper dpkg-dev fakeroot lintian
 )
+
+# Daemons whose binaries the tests start privately (sshd on 127.0.0.1 only, Slurm in a
+# temporary directory); installing them must not start or enable system services.
+DAEMON_PACKAGES=(openssh-server munge slurm-wlm)
+DAEMON_UNITS=(ssh.service ssh.socket munge.service slurmd.service slurmctld.service)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -44,5 +53,20 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 echo "setup: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+new_daemons=()
+for p in "${missing[@]}"; do
+  for d in "${DAEMON_PACKAGES[@]}"; do [ "$p" = "$d" ] && new_daemons+=("$p"); done
+done
+policy=""
+if [ ${#new_daemons[@]} -gt 0 ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+  # invoke-rc.d and deb-systemd-invoke ask policy-rc.d; 101: do not start anything.
+  policy=/usr/sbin/policy-rc.d
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#new_daemons[@]} -gt 0 ] && command -v systemctl >/dev/null 2>&1; then
+  $SUDO systemctl disable --now "${DAEMON_UNITS[@]}" >/dev/null 2>&1 || true
+fi

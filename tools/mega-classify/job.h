@@ -46,6 +46,7 @@ typedef struct {
   gchar *arg;                /* as given on the command line */
   gchar *display;            /* arg, valid UTF-8 for output */
   gchar *uri;                /* what uridecodebin played; NULL when never started */
+  guint index;               /* place in the list of inputs (the manifest's line) */
 
   /* results, written by the job's worker thread before `done` is set */
   gchar *error;              /* NULL when the input was classified */

@@ -1,6 +1,8 @@
 /* mega-classify: classify audio files with the megaclassify GStreamer element.
  * Runs up to --jobs pipelines in worker threads; the main thread prints results in
- * input order as soon as they are complete and keeps the progress bar. */
+ * input order as soon as they are complete and keeps the progress bar. With
+ * --output-dir the workers write each result file as soon as their job is done. */
+#include "batch.h"
 #include "job.h"
 #include "locate.h"
 #include "options.h"
@@ -9,6 +11,9 @@
 #include "report.h"
 #include "values.h"
 
+#include "manifest.h"
+
+#include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -16,6 +21,13 @@ typedef struct {
   McJob **jobs;
   guint n_jobs;
   const McSettings *settings;
+  McMode mode;
+  gboolean to_files;         /* --output-dir: results go to files, not stdout */
+  gchar **result_paths;      /* --output-dir: where each job's result goes */
+  gchar **write_errors;      /* why a result file could not be written, or NULL */
+  gdouble freed_seconds;     /* audio of the jobs already freed (--output-dir) */
+  gint *ready;               /* atomic, per job: run and (--output-dir) written; the main
+                              * thread may then print or free it */
   gint next;                 /* atomic: index of the next job to start */
   GMutex lock;
   GCond finished;
@@ -30,6 +42,14 @@ worker (gpointer data)
     if (i >= q->n_jobs)
       return NULL;
     mc_job_run (q->jobs[i], q->settings);
+    if (q->to_files) {
+      GError *err = NULL;
+      if (!mc_result_write (q->result_paths[i], q->mode, q->jobs[i], &err)) {
+        q->write_errors[i] = g_strdup (err->message);
+        g_error_free (err);
+      }
+    }
+    g_atomic_int_set (&q->ready[i], 1);
     g_mutex_lock (&q->lock);
     g_cond_signal (&q->finished);
     g_mutex_unlock (&q->lock);
@@ -81,12 +101,43 @@ check_classifier (McSettings *settings, guint *default_top_k)
 }
 
 static gdouble
-audio_seconds (McJob **jobs, guint n)
+audio_seconds (const Queue *q)
 {
   gint64 total = 0;
-  for (guint i = 0; i < n; i++)
-    total += __atomic_load_n (&jobs[i]->position_ns, __ATOMIC_RELAXED);
-  return (gdouble) total / GST_SECOND;
+  for (guint i = 0; i < q->n_jobs; i++)
+    if (q->jobs[i] != NULL)
+      total += __atomic_load_n (&q->jobs[i]->position_ns, __ATOMIC_RELAXED);
+  return q->freed_seconds + (gdouble) total / GST_SECOND;
+}
+
+/* --output-dir: the job's result is on disk; name a failure and let the job go. */
+static gboolean
+finish_batch_job (Queue *q, guint i)
+{
+  McJob *job = q->jobs[i];
+  gboolean ok = job->error == NULL && q->write_errors[i] == NULL;
+  if (job->error != NULL)
+    fprintf (stderr, "mega-classify: %s: %s\n", job->display, job->error);
+  if (q->write_errors[i] != NULL)
+    fprintf (stderr, "mega-classify: %s: cannot write the result: %s\n", job->display,
+        q->write_errors[i]);
+  q->freed_seconds += (gdouble) __atomic_load_n (&job->position_ns, __ATOMIC_RELAXED) / GST_SECOND;
+  mc_job_free (job);
+  q->jobs[i] = NULL;
+  return ok;
+}
+
+static void
+print_batch_summary (const McOptions *opts, const McPlan *plan, guint classified, guint failed)
+{
+  gchar *shard = opts->shard_n > 1 ? g_strdup_printf (" (shard %u/%u)", opts->shard_k, opts->shard_n)
+      : g_strdup ("");
+  fprintf (stderr, "mega-classify: %u inputs%s: %u classified now, %u done before, %u failed",
+      plan->n_inputs, shard, classified, plan->n_done_before, failed + plan->n_failed_before);
+  if (plan->n_failed_before > 0)
+    fprintf (stderr, " (%u before, not retried: --retry-failed retries them)", plan->n_failed_before);
+  fputc ('\n', stderr);
+  g_free (shard);
 }
 
 /* The posteriors for --plot ask the element for every label; give --clip back the top-k
@@ -110,6 +161,11 @@ main (int argc, char **argv)
     mc_options_clear (&opts);
     return status;
   }
+  if (opts.merge != NULL) {
+    status = mc_merge (&opts);
+    mc_options_clear (&opts);
+    return status;
+  }
   gst_init (NULL, NULL);
 
   if (!mc_ensure_plugin ()) {
@@ -130,12 +186,33 @@ main (int argc, char **argv)
       opts.settings.top_k = g_strv_length (opts.settings.labels);
   }
 
+  if (opts.output_dir != NULL && g_mkdir_with_parents (opts.output_dir, 0755) != 0) {
+    fprintf (stderr, "mega-classify: cannot create --output-dir %s: %s\n", opts.output_dir,
+        g_strerror (errno));
+    mc_options_clear (&opts);
+    return MC_EXIT_USAGE;
+  }
+  McPlan plan;
+  mc_plan_make (&plan, &opts);
+  if (plan.mode_conflict) {
+    for (guint i = 0; i < plan.jobs->len; i++)
+      mc_job_free (g_ptr_array_index (plan.jobs, i));
+    mc_plan_clear (&plan);
+    mc_options_clear (&opts);
+    return MC_EXIT_USAGE;
+  }
   Queue q = { 0 };
-  q.n_jobs = g_strv_length (opts.inputs);
-  q.jobs = g_new0 (McJob *, q.n_jobs);
-  for (guint i = 0; i < q.n_jobs; i++)
-    q.jobs[i] = mc_job_new (opts.inputs[i]);
+  q.n_jobs = plan.jobs->len;
+  q.jobs = (McJob **) g_ptr_array_free (plan.jobs, FALSE);
+  plan.jobs = g_ptr_array_new ();
+  q.ready = g_new0 (gint, q.n_jobs);
   q.settings = &opts.settings;
+  q.mode = opts.mode;
+  q.to_files = plan.result_paths != NULL;
+  if (q.to_files) {
+    q.result_paths = (gchar **) plan.result_paths->pdata;
+    q.write_errors = g_new0 (gchar *, q.n_jobs);
+  }
   g_mutex_init (&q.lock);
   g_cond_init (&q.finished);
 
@@ -145,21 +222,27 @@ main (int argc, char **argv)
     threads[t] = g_thread_new ("mega-classify-job", worker, &q);
 
   McProgress *progress = !opts.quiet && isatty (STDERR_FILENO) ? mc_progress_new (q.n_jobs) : NULL;
-  McReport *report = mc_report_new (opts.mode, opts.format, stdout, opts.inputs, opts.settings.labels);
-  mc_report_header (report);
-  fflush (stdout);
+  McReport *report = NULL;
+  if (!q.to_files) {
+    report = mc_report_new (opts.mode, opts.format, stdout, opts.inputs, opts.settings.labels);
+    mc_report_header (report);
+    fflush (stdout);
+  }
 
   guint printed = 0, failed = 0;
   while (printed < q.n_jobs) {
     g_mutex_lock (&q.lock);
-    if (!g_atomic_int_get (&q.jobs[printed]->done))
+    if (!g_atomic_int_get (&q.ready[printed]))
       g_cond_wait_until (&q.finished, &q.lock, g_get_monotonic_time () + 100 * G_TIME_SPAN_MILLISECOND);
     g_mutex_unlock (&q.lock);
-    while (printed < q.n_jobs && g_atomic_int_get (&q.jobs[printed]->done)) {
+    while (printed < q.n_jobs && g_atomic_int_get (&q.ready[printed])) {
       McJob *job = q.jobs[printed];
       if (progress)
         mc_progress_clear (progress);
-      if (job->error != NULL) {
+      if (q.to_files) {
+        if (!finish_batch_job (&q, printed))
+          failed++;
+      } else if (job->error != NULL) {
         fflush (stdout);
         fprintf (stderr, "mega-classify: %s: %s\n", job->display, job->error);
         failed++;
@@ -171,13 +254,13 @@ main (int argc, char **argv)
       printed++;
     }
     if (progress)
-      mc_progress_update (progress, printed, audio_seconds (q.jobs, q.n_jobs));
+      mc_progress_update (progress, printed, audio_seconds (&q));
   }
   mc_progress_free (progress);
   for (guint t = 0; t < n_threads; t++)
     g_thread_join (threads[t]);
 
-  if (opts.plot != NULL && q.jobs[0]->error == NULL) {
+  if (opts.plot != NULL && q.n_jobs == 1 && q.jobs[0]->error == NULL) {
     GError *err = NULL;
     if (!mc_plot (q.jobs[0], opts.settings.labels, opts.plot, &err)) {
       fprintf (stderr, "mega-classify: --plot %s: %s\n", opts.plot, err->message);
@@ -186,9 +269,19 @@ main (int argc, char **argv)
     }
   }
 
-  mc_report_free (report);
+  if (q.to_files && !opts.quiet)
+    print_batch_summary (&opts, &plan, q.n_jobs - failed, failed);
+  failed += plan.n_failed_before;
+
+  if (report != NULL)
+    mc_report_free (report);
   for (guint i = 0; i < q.n_jobs; i++)
     mc_job_free (q.jobs[i]);
+  for (guint i = 0; q.write_errors != NULL && i < q.n_jobs; i++)
+    g_free (q.write_errors[i]);
+  g_free (q.write_errors);
+  g_free (q.ready);
+  mc_plan_clear (&plan);
   g_free (q.jobs);
   g_free (threads);
   g_mutex_clear (&q.lock);

@@ -1,6 +1,7 @@
 /* Option parsing and the --help text (which doubles as the manual: keep it in step
  * with mega-classify.1 and README.md). */
 #include "options.h"
+#include "manifest.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +16,8 @@ static const char help_text[] =
 "\n"
 "SYNOPSIS\n"
 "    mega-classify [OPTIONS] FILE|URI...\n"
+"    mega-classify [OPTIONS] --manifest LIST [--shard K/N] [--output-dir DIR [--retry-failed]]\n"
+"    mega-classify [-f FMT] [--events|--clip] --merge DIR [--manifest LIST]\n"
 "\n"
 "DESCRIPTION\n"
 "    Decodes each input with GStreamer (any format it can decode: WAV, FLAC, Ogg/Vorbis,\n"
@@ -58,6 +61,38 @@ static const char help_text[] =
 "    Options the element does not set keep the element's defaults\n"
 "    (gst-inspect-1.0 megaclassify lists them).\n"
 "\n"
+"BATCHES (archives)\n"
+"        --manifest=LIST  read the inputs from LIST, one path or URI per line (\"-\":\n"
+"                        stdin), instead of the command line. Empty lines are ignored;\n"
+"                        nothing else is trimmed. Input i is the i-th non-empty line,\n"
+"                        counting from 0.\n"
+"        --shard=K/N     take only the inputs whose index i has i mod N = K\n"
+"                        (0 <= K < N). Deterministic: N processes with K = 0..N-1, on\n"
+"                        any machines, cover every input exactly once, without talking\n"
+"                        to each other.\n"
+"        --output-dir=DIR  write one result file per input into DIR (created if\n"
+"                        needed) instead of printing: DIR/HASH.json, HASH the SHA-256 of\n"
+"                        the input as written, holding the input's JSON object (schema\n"
+"                        below) plus \"index\", its place in the list. Written to a\n"
+"                        temporary file and renamed, so a result file is always whole.\n"
+"                        An input whose result file exists is skipped, so a killed run,\n"
+"                        run again, resumes where it stopped. A failed input gets a\n"
+"                        result file too: {\"file\", \"uri\", \"index\", \"error\"}, and\n"
+"                        is not tried again unless --retry-failed is given. A result file\n"
+"                        that is not valid JSON for its input (e.g. after a power cut)\n"
+"                        is redone. One directory holds one mode: --clip refuses a\n"
+"                        directory of --events results and the other way round (exit\n"
+"                        2). The exit status counts failures old and new; a summary\n"
+"                        line goes to stderr unless --quiet.\n"
+"        --retry-failed  with --output-dir: classify again the inputs that failed\n"
+"                        before.\n"
+"        --merge=DIR     print the result files in DIR in list order, in --format\n"
+"                        (json: exactly the lines one run over the whole list would\n"
+"                        have printed). With --manifest, in the manifest's order, and\n"
+"                        inputs that have no result file yet are named on stderr;\n"
+"                        without it, by each file's \"index\". Failed inputs are named\n"
+"                        on stderr with their error, as in a normal run.\n"
+"\n"
 "OUTPUT\n"
 "    table, --events:  FILE  START  END  LABEL  CONFIDENCE\n"
 "    table, --clip:    FILE  LABEL  CONFIDENCE  TOP-K   (TOP-K: \"yes 0.91, no 0.05, ...\")\n"
@@ -77,7 +112,8 @@ static const char help_text[] =
 "EXIT STATUS\n"
 "    0   every input was classified.\n"
 "    1   some inputs failed (each named on stderr with the reason); the others were\n"
-"        classified and printed.\n"
+"        classified and printed. With --output-dir: some inputs of this shard have\n"
+"        an error result file. With --merge: some inputs failed or have no result.\n"
 "    2   usage error, or the element or model cannot be loaded; nothing was classified.\n"
 "\n"
 "EXAMPLES\n"
@@ -85,6 +121,9 @@ static const char help_text[] =
 "    mega-classify --clip --format csv -j 4 clips/*.wav > labels.csv\n"
 "    mega-classify --format json http://example.com/talk.ogg | jq .detections\n"
 "    mega-classify --threshold 0.8 --plot posteriors.png recording.flac\n"
+"    find /archive -name '*.flac' > list.txt\n"
+"    mega-classify --manifest list.txt --shard 3/8 --output-dir results/ -j 4\n"
+"    mega-classify --merge results/ --manifest list.txt --format json > all.jsonl\n"
 "\n"
 "ENVIRONMENT\n"
 "    GST_PLUGIN_PATH     where GStreamer looks for the plugin (an uninstalled build finds\n"
@@ -135,10 +174,55 @@ parse_ms (const char *text, guint64 *ns)
   return TRUE;
 }
 
+static gboolean
+parse_shard (const char *text, guint *k, guint *n)
+{
+  gchar **parts = g_strsplit (text, "/", -1);
+  guint64 kk = 0, nn = 0;
+  gboolean ok = g_strv_length (parts) == 2 &&
+      g_ascii_string_to_unsigned (parts[0], 10, 0, G_MAXUINT32, &kk, NULL) &&
+      g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT32, &nn, NULL) && kk < nn;
+  g_strfreev (parts);
+  if (ok) {
+    *k = (guint) kk;
+    *n = (guint) nn;
+  }
+  return ok;
+}
+
+/* Combinations of the batch options; returns -1 when they make sense. */
+static int
+check_batch_options (const McOptions *opts, int n_args)
+{
+  const char *problem = NULL;
+  if (opts->merge != NULL) {
+    if (n_args > 0)
+      problem = "--merge reads result files: give no input files";
+    else if (opts->output_dir != NULL || opts->shard_n > 1 || opts->plot != NULL || opts->retry_failed)
+      problem = "--merge takes only --manifest, --format and --events/--clip";
+  } else if (opts->manifest != NULL && n_args > 0) {
+    problem = "give the inputs either on the command line or with --manifest, not both";
+  } else if (opts->manifest == NULL && n_args == 0) {
+    problem = "no input files";
+  } else if (opts->retry_failed && opts->output_dir == NULL) {
+    problem = "--retry-failed needs --output-dir";
+  } else if (opts->plot != NULL && (opts->manifest != NULL || opts->output_dir != NULL ||
+          opts->shard_n > 1)) {
+    problem = "--plot draws one file: it does not go with --manifest, --shard or --output-dir";
+  } else if (opts->plot != NULL && n_args != 1) {
+    problem = "--plot draws one file: give exactly one input";
+  }
+  if (problem == NULL)
+    return -1;
+  usage_error ("%s", problem);
+  return MC_EXIT_USAGE;
+}
+
 int
 mc_options_parse (McOptions *opts, int argc, char **argv)
 {
-  enum { OPT_MINIMUM_COUNT = 256 };
+  enum { OPT_MINIMUM_COUNT = 256, OPT_MANIFEST, OPT_SHARD, OPT_OUTPUT_DIR, OPT_RETRY_FAILED,
+    OPT_MERGE };
   static const struct option longopts[] = {
     { "events", no_argument, NULL, 'e' },
     { "clip", no_argument, NULL, 'c' },
@@ -152,6 +236,11 @@ mc_options_parse (McOptions *opts, int argc, char **argv)
     { "jobs", required_argument, NULL, 'j' },
     { "plot", required_argument, NULL, 'p' },
     { "quiet", no_argument, NULL, 'q' },
+    { "manifest", required_argument, NULL, OPT_MANIFEST },
+    { "shard", required_argument, NULL, OPT_SHARD },
+    { "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
+    { "retry-failed", no_argument, NULL, OPT_RETRY_FAILED },
+    { "merge", required_argument, NULL, OPT_MERGE },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -160,6 +249,7 @@ mc_options_parse (McOptions *opts, int argc, char **argv)
 
   memset (opts, 0, sizeof *opts);
   opts->jobs = MAX (1, g_get_num_processors ());
+  opts->shard_n = 1;
   opterr = 0;
   int c;
   while ((c = getopt_long (argc, argv, ":ecf:m:t:s:S:k:j:p:qhV", longopts, NULL)) != -1) {
@@ -222,6 +312,16 @@ mc_options_parse (McOptions *opts, int argc, char **argv)
         opts->plot = g_strdup (optarg);
         break;
       case 'q': opts->quiet = TRUE; break;
+      case OPT_MANIFEST: g_free (opts->manifest); opts->manifest = g_strdup (optarg); break;
+      case OPT_SHARD:
+        if (!parse_shard (optarg, &opts->shard_k, &opts->shard_n)) {
+          usage_error ("--shard wants K/N with 0 <= K < N, e.g. 0/4, not '%s'", optarg);
+          return MC_EXIT_USAGE;
+        }
+        break;
+      case OPT_OUTPUT_DIR: g_free (opts->output_dir); opts->output_dir = g_strdup (optarg); break;
+      case OPT_RETRY_FAILED: opts->retry_failed = TRUE; break;
+      case OPT_MERGE: g_free (opts->merge); opts->merge = g_strdup (optarg); break;
       case 'h': fputs (help_text, stdout); return MC_EXIT_OK;
       case 'V': printf ("mega-classify %s\n", MEGA_VERSION); return MC_EXIT_OK;
       case ':': usage_error ("option '%s' needs a value", argv[optind - 1]); return MC_EXIT_USAGE;
@@ -232,13 +332,19 @@ mc_options_parse (McOptions *opts, int argc, char **argv)
     usage_error ("%s", "--events and --clip exclude each other");
     return MC_EXIT_USAGE;
   }
-  if (optind >= argc) {
-    usage_error ("%s", "no input files");
-    return MC_EXIT_USAGE;
-  }
-  if (opts->plot != NULL && argc - optind != 1) {
-    usage_error ("%s", "--plot draws one file: give exactly one input");
-    return MC_EXIT_USAGE;
+  opts->set_mode = saw_events || saw_clip;
+  int status = check_batch_options (opts, argc - optind);
+  if (status >= 0)
+    return status;
+  if (opts->manifest != NULL) {
+    GError *err = NULL;
+    opts->inputs = mc_manifest_read (opts->manifest, &err);
+    if (opts->inputs == NULL) {
+      fprintf (stderr, "mega-classify: %s\n", err->message);
+      g_clear_error (&err);
+      return MC_EXIT_USAGE;
+    }
+    return -1;
   }
   opts->inputs = g_new0 (gchar *, argc - optind + 1);
   for (int i = optind; i < argc; i++)
@@ -253,5 +359,8 @@ mc_options_clear (McOptions *opts)
   g_strfreev (opts->settings.labels);
   g_free (opts->plot);
   g_strfreev (opts->inputs);
+  g_free (opts->manifest);
+  g_free (opts->output_dir);
+  g_free (opts->merge);
   memset (opts, 0, sizeof *opts);
 }

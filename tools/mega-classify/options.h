@@ -15,7 +15,14 @@ typedef struct {
   gchar *plot;               /* --plot OUT.png, or NULL */
   gboolean quiet;
   McSettings settings;
-  gchar **inputs;            /* NULL-terminated */
+  gchar **inputs;            /* NULL-terminated; the manifest's lines with --manifest */
+  gboolean set_mode;         /* --events or --clip given */
+  /* batch mode */
+  gchar *manifest;           /* --manifest FILE ("-": stdin), or NULL */
+  guint shard_k, shard_n;    /* --shard K/N; 0/1 when not given */
+  gchar *output_dir;         /* --output-dir DIR, or NULL */
+  gboolean retry_failed;     /* --retry-failed */
+  gchar *merge;              /* --merge DIR, or NULL */
 } McOptions;
 
 /* Exit statuses. */

@@ -8,6 +8,7 @@ struct McReport {
   FILE *out;
   guint file_width;
   guint label_width;
+  gboolean result_file;      /* JSON for --output-dir: with "index", errors as objects */
 };
 
 /* Longest plausible file column: longer names overflow rather than widen every row. */
@@ -154,6 +155,13 @@ json_common (McReport *r, const McJob *job)
   put_json_string (r->out, job->display);
   fputs (", \"uri\": ", r->out);
   put_json_string (r->out, job->uri);
+  if (r->result_file)
+    fprintf (r->out, ", \"index\": %u", job->index);
+  if (job->error != NULL) {
+    fputs (", \"error\": ", r->out);
+    put_json_string (r->out, job->error);
+    return;
+  }
   fprintf (r->out, ", \"duration\": %.3f", seconds (job->duration));
 }
 
@@ -161,6 +169,10 @@ static void
 events_json (McReport *r, const McJob *job)
 {
   json_common (r, job);
+  if (job->error != NULL) {
+    fputs ("}\n", r->out);
+    return;
+  }
   fputs (", \"detections\": [", r->out);
   for (guint i = 0; i < job->detections->len; i++) {
     const McDetection *d = &g_array_index (job->detections, McDetection, i);
@@ -215,6 +227,10 @@ static void
 clip_json (McReport *r, const McJob *job)
 {
   json_common (r, job);
+  if (job->error != NULL) {
+    fputs ("}\n", r->out);
+    return;
+  }
   fputs (", \"label\": ", r->out);
   put_json_string (r->out, job->have_summary ? job->clip_label : NULL);
   if (job->have_summary)
@@ -242,4 +258,16 @@ mc_report_job (McReport *r, const McJob *job)
   };
   print[r->mode][r->format] (r, job);
   fflush (r->out);
+}
+
+gchar *
+mc_report_result_json (McMode mode, const McJob *job)
+{
+  gchar *text = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream (&text, &size);
+  McReport r = { .mode = mode, .format = MC_FORMAT_JSON, .out = out, .result_file = TRUE };
+  (mode == MC_MODE_EVENTS ? events_json : clip_json) (&r, job);
+  fclose (out);
+  return text;
 }

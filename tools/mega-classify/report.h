@@ -17,4 +17,8 @@ void mc_report_header (McReport *report);
 void mc_report_job (McReport *report, const McJob *job);
 void mc_report_free (McReport *report);
 
+/* The line of a --output-dir result file: the job's JSON object with its "index", or
+ * {"file", "uri", "index", "error"} for a failed job. Free with free(). */
+gchar *mc_report_result_json (McMode mode, const McJob *job);
+
 G_END_DECLS
