@@ -7,10 +7,10 @@
  * @short_description: streaming keyword spotting / audio classification with a Mega network
  *
  * megaclassify analyses raw audio in place and lets it through untouched (bit-identical, no
- * copy). Any rate and channel count is accepted: internally the channels are averaged to mono,
- * non-finite samples (NaN, Inf) are replaced by 0 and the audio is resampled to the model's
- * rate. The model runs one frame every frame-shift (10 ms for the shipped model) and gives
- * per-frame posteriors (softmax of the logits).
+ * copy). Any rate up to 1 MHz and any channel count is accepted: internally the channels are
+ * averaged to mono, non-finite samples (NaN, Inf) are replaced by 0 and the audio is resampled
+ * to the model's rate. The model runs one frame every frame-shift (10 ms for the shipped model)
+ * and gives per-frame posteriors (softmax of the logits).
  *
  * ## Detection rule
  *
@@ -177,7 +177,8 @@ struct _GstMegaClassify {
 };
 
 #define CAPS_STR "audio/x-raw, format = (string) { F32LE, S16LE, S32LE, F64LE }, " \
-  "layout = (string) interleaved, rate = (int) [ 1, MAX ], channels = (int) [ 1, MAX ]"
+  "layout = (string) interleaved, rate = (int) [ 1, " G_STRINGIFY (MEGACLASSIFY_MAX_RATE) " ], " \
+  "channels = (int) [ 1, MAX ]"
 
 G_DEFINE_TYPE (GstMegaClassify, gst_mega_classify, GST_TYPE_AUDIO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (megaclassify, "megaclassify", GST_RANK_NONE,
@@ -556,6 +557,14 @@ gst_mega_classify_setup (GstAudioFilter *filter, const GstAudioInfo *info)
     return FALSE;
   if (self->input && gst_audio_info_is_equal (&self->input_info, info))
     return TRUE;
+  /* The template already refuses such caps; this guards the resampler's allocation in case
+   * caps reach setup some other way (a subclass, a changed template). */
+  if (GST_AUDIO_INFO_RATE (info) > MEGACLASSIFY_MAX_RATE) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("Unsupported sample rate %d Hz",
+            GST_AUDIO_INFO_RATE (info)), ("megaclassify accepts at most %d Hz",
+            MEGACLASSIFY_MAX_RATE));
+    return FALSE;
+  }
   GST_DEBUG_OBJECT (self, "input %s, %d Hz, %d channels -> model %d Hz mono",
       GST_AUDIO_INFO_NAME (info), GST_AUDIO_INFO_RATE (info), GST_AUDIO_INFO_CHANNELS (info),
       self->rate);

@@ -942,6 +942,44 @@ GST_START_TEST (test_gap_is_silence)
 }
 GST_END_TEST;
 
+/* Caps with an absurd rate (the resampler would need 500 GB) must be refused at negotiation:
+ * the element advertises the rates it supports, and the application is never killed. */
+GST_START_TEST (test_absurd_rate_refused)
+{
+  GstBus *bus;
+  GstHarness *h = new_harness (make_element (), &bus);
+  GstPad *sink = gst_element_get_static_pad (h->element, "sink");
+  GstCaps *caps = gst_pad_query_caps (sink, NULL);
+  const GValue *rate = gst_structure_get_value (gst_caps_get_structure (caps, 0), "rate");
+  fail_unless (GST_VALUE_HOLDS_INT_RANGE (rate));
+  fail_unless_equals_int (gst_value_get_int_range_min (rate), 1);
+  fail_unless_equals_int (gst_value_get_int_range_max (rate), 1000000);
+  gst_caps_unref (caps);
+  gst_object_unref (sink);
+
+  set_caps (h, "F32LE", G_MAXINT, 1);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 1000 * sizeof (float), NULL);
+  gst_buffer_memset (buf, 0, 0, 1000 * sizeof (float));
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_NOT_NEGOTIATED);
+
+  /* The highest advertised rate still works, and its audio is classified. */
+  set_caps (h, "F32LE", 1000000, 1);
+  buf = gst_buffer_new_allocate (NULL, 100000 * sizeof (float), NULL);
+  gst_buffer_memset (buf, 0, 0, 100000 * sizeof (float));
+  GST_BUFFER_PTS (buf) = 0;
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *sums = pop_structures (bus, "megaclassify-summary");
+  fail_unless_equals_int (sums->len, 1);
+  /* 0.1 s at 16 kHz: (1600 - 400) / 160 + 1 frames */
+  fail_unless_equals_uint64 (get_u64 (g_ptr_array_index (sums, 0), "frames"), 8);
+  fail_unless_equals_string (gst_structure_get_string (g_ptr_array_index (sums, 0), "label"),
+      "_silence_");
+  g_ptr_array_unref (sums);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_no_message_from_empty_window)
 {
   GstBus *bus;
@@ -1126,6 +1164,7 @@ megaclassify_suite (void)
   tcase_add_test (tc, test_nonfinite_input_is_silence);
   tcase_add_test (tc, test_gap_is_silence);
   tcase_add_test (tc, test_no_message_from_empty_window);
+  tcase_add_test (tc, test_absurd_rate_refused);
   tcase_add_test (tc, test_properties_from_threads);
   tcase_add_test (tc, test_model_refused_when_playing);
   tcase_add_test (tc, test_bad_model_errors);
