@@ -31,6 +31,16 @@
  * FLUSH_STOP and on a caps change: the model state, the resampler and the smoothing window
  * restart, as for a new stream.
  *
+ * ## GAPs
+ *
+ * GAP events and GAP buffers count as silence. Silence brings the model's state to a fixed
+ * point within its memory (the slowest EMA decay plus the attention window per layer, the
+ * causal feature normalisation, the smoothing window: a few seconds for the shipped model), so
+ * past that the frames of a long GAP are counted but not computed: results, frame counts and
+ * timestamps after the GAP are those of running it through the model (within float rounding),
+ * and a day-long GAP costs milliseconds of CPU. `megaclassify-posteriors` messages are not
+ * posted for the skipped frames (they would all be the same).
+ *
  * ## Detections: message, event and meta
  *
  * Each detection is one #GstStructure named `megaclassify`:
@@ -159,7 +169,7 @@ struct _GstMegaClassify {
   MegaDetector *detector;
   MegaMonoInput *input;
   GstAudioInfo input_info;
-  int rate, shift, frame_length, n_labels;
+  int rate, shift, frame_length, n_labels, window;   /* window: the attention window */
   const char *const *labels;
   float *posteriors;         /* one row */
   gboolean started;          /* base_pts is set (false until the first buffer after a reset) */
@@ -172,6 +182,8 @@ struct _GstMegaClassify {
   guint64 summary_frames, summary_samples;
   GstClockTime summary_ts;
   guint64 nonfinite_samples, nonfinite_rows;
+  guint64 settle_frames;     /* mega_model_settle_frames (0: the model never forgets) */
+  guint64 silent_in;         /* input frames of GAP silence fed since the last audio or reset */
   GQueue pending_events;     /* detection events waiting for the next serialized item */
   GstBuffer *current;        /* the buffer being analysed, for meta */
 };
@@ -278,6 +290,7 @@ reset_stream (GstMegaClassify *self)
   self->started = FALSE;
   self->interval_k = 0;
   self->last_end_sample = 0;
+  self->silent_in = 0;
 }
 
 static void
@@ -441,6 +454,85 @@ feed (GstMegaClassify *self, gconstpointer data, gsize n_frames)
     GST_DEBUG_OBJECT (self, "replaced %" G_GUINT64_FORMAT " non-finite samples by 0 (%"
         G_GUINT64_FORMAT " so far)", bad, self->nonfinite_samples);
   }
+  if (data)
+    self->silent_in = 0;
+  else
+    self->silent_in += n_frames;
+}
+
+/* Input frames of silence after which nothing before them shows in the output: the
+ * resampler's filter, the model's memory (mega_model_settle_frames), one analysis window
+ * and the smoothing window. 0 when the model never forgets. */
+static guint64
+silence_horizon (GstMegaClassify *self)
+{
+  if (self->settle_frames == 0)
+    return 0;
+  guint64 frames = self->settle_frames + MAX (frames_for (self, self->snap.smoothing), 1)
+      + (guint64) (self->frame_length + self->shift - 1) / self->shift;
+  return gst_util_uint64_scale_int_ceil (frames * self->shift,
+      GST_AUDIO_INFO_RATE (&self->input_info), self->rate)
+      + mega_mono_input_settle_frames (self->input);
+}
+
+/* Accounts for n_in input frames of settled silence without running them; n_in is a
+ * multiple of the skip unit, so resampler phase, frame grid and attention chunk position
+ * are the same as if they had been processed. */
+static void
+skip_silence (GstMegaClassify *self, guint64 n_in, guint64 n_out)
+{
+  guint64 frames = n_out / self->shift;
+  GST_DEBUG_OBJECT (self, "silence past the model's memory: skipping %" G_GUINT64_FORMAT
+      " frames", frames);
+  mega_mono_input_skip (self->input, n_in);
+  mega_stream_skip_frames (self->stream, frames);
+  mega_detector_skip (self->detector, frames);
+  self->silent_in += n_in;
+  self->summary_samples += n_out;
+  self->summary_frames += frames;
+  self->last_end_sample += n_out;
+  /* the skipped frames would have posted the posteriors of their interval multiples */
+  if (self->snap.interval)
+    self->interval_k = MAX (self->interval_k, gst_util_uint64_scale_int (self->last_end_sample,
+            GST_SECOND, self->rate) / self->snap.interval);
+}
+
+static void
+feed_zeros (GstMegaClassify *self, guint64 n_in)
+{
+  while (n_in > 0) {
+    gsize n = (gsize) MIN (n_in, (guint64) G_MAXINT32);
+    feed (self, NULL, n);
+    n_in -= n;
+  }
+}
+
+/* A GAP: n_in frames of silence. Silence drives the model's state to a fixed point, so once
+ * the state has settled (silence_horizon) the frames that follow would all give the same
+ * posteriors; they are counted instead of computed, which bounds a GAP's cost by the model's
+ * memory instead of its duration (a day of GAP would otherwise take minutes of CPU). Frames
+ * are not skipped while the settled posteriors could fire a detection, so skipping never
+ * drops a detection or changes the output beyond float rounding. */
+static void
+feed_silence (GstMegaClassify *self, guint64 n_in)
+{
+  guint64 horizon = silence_horizon (self);
+  if (horizon == 0) {
+    feed_zeros (self, n_in);
+    return;
+  }
+  guint64 settling = self->silent_in < horizon ? MIN (n_in, horizon - self->silent_in) : 0;
+  feed_zeros (self, settling);
+  n_in -= settling;
+  guint64 unit_out, unit_in = mega_mono_input_skip_unit (self->input,
+      (guint64) self->shift * self->window, &unit_out);
+  guint64 units = n_in / unit_in;
+  if (units > 0 && self->silent_in >= horizon && mega_stream_frames (self->stream) > 0
+      && !mega_detector_would_fire (self->detector)) {
+    skip_silence (self, units * unit_in, units * unit_out);
+    n_in -= units * unit_in;
+  }
+  feed_zeros (self, n_in);
 }
 
 /* End of stream: everything still buffered goes through the model, then the summary. */
@@ -512,6 +604,7 @@ gst_mega_classify_start (GstBaseTransform *trans)
   self->shift = info->frame_shift;
   self->frame_length = info->frame_length;
   self->n_labels = info->n_labels;
+  self->window = info->window;
   self->labels = info->labels;
   self->background = g_new (gboolean, self->n_labels);
   self->silence = -1;
@@ -527,6 +620,7 @@ gst_mega_classify_start (GstBaseTransform *trans)
   self->summary_peak = g_new0 (double, self->n_labels);
   self->interval_used = 0;
   self->nonfinite_samples = self->nonfinite_rows = 0;
+  self->settle_frames = mega_model_settle_frames (self->model);
   reset_stream (self);
   reset_summary (self);
   GST_INFO_OBJECT (self, "model %s: %d labels, %d Hz, frame %d/%d samples", self->loaded_path,
@@ -599,7 +693,7 @@ gst_mega_classify_sink_event (GstBaseTransform *trans, GstEvent *event)
         take_snapshot (self);
         if (!self->started)
           begin_stream (self, ts);
-        feed (self, NULL, gst_util_uint64_scale_round (duration,
+        feed_silence (self, gst_util_uint64_scale_round (duration,
                 GST_AUDIO_INFO_RATE (&self->input_info), GST_SECOND));
       }
       break;
@@ -633,7 +727,7 @@ gst_mega_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   gsize n_frames = gst_buffer_get_size (buf) / GST_AUDIO_INFO_BPF (&self->input_info);
   self->current = buf;
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
-    feed (self, NULL, n_frames);
+    feed_silence (self, n_frames);
   } else {
     GstMapInfo map;
     if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "mega.h"
 
@@ -1007,6 +1008,149 @@ GST_START_TEST (test_no_message_from_empty_window)
 }
 GST_END_TEST;
 
+/* ---- long GAPs ---- */
+
+static double
+thread_cpu_seconds (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The signal, `silence` ns of silence (a GAP event, or zero buffers when !as_gap), the signal
+ * again, EOS. Returns the detection and posteriors messages from the second signal on (their
+ * timestamps made relative to its start) and the summary; *gap_cpu gets the silence's CPU. */
+static void
+run_with_silence (GstClockTime silence, gboolean as_gap, GPtrArray **after, GstStructure **summary,
+    double *gap_cpu)
+{
+  GstBus *bus;
+  GstElement *e = make_element ();
+  g_object_set (e, "interval", (guint64) (250 * GST_MSECOND), NULL);
+  GstHarness *h = new_harness (e, &bus);
+  set_caps (h, "F32LE", RATE, 1);
+  push_signal (h, FALSE, RATE, 1, 0, SIG_N, 0, 800, FALSE);
+  GstClockTime t0 = SIG_N * NS_PER_SAMPLE, t1 = t0 + silence;
+  g_ptr_array_unref (pop_structures (bus, "megaclassify"));
+  double cpu = thread_cpu_seconds ();
+  if (as_gap) {
+    fail_unless (gst_harness_push_event (h, gst_event_new_gap (t0, silence)));
+  } else {
+    const gint64 chunk = 16000;
+    gint64 n = (gint64) (silence / NS_PER_SAMPLE);
+    for (gint64 pos = 0; pos < n; pos += chunk) {
+      gsize len = MIN (chunk, n - pos);
+      GstBuffer *buf = gst_buffer_new_allocate (NULL, len * sizeof (float), NULL);
+      gst_buffer_memset (buf, 0, 0, len * sizeof (float));
+      GST_BUFFER_PTS (buf) = t0 + pos * NS_PER_SAMPLE;
+      fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+      gst_buffer_unref (gst_harness_pull (h));
+    }
+  }
+  *gap_cpu = thread_cpu_seconds () - cpu;
+  GstMessage *msg;
+  while ((msg = gst_bus_pop (bus)))    /* what the silence itself gave is not compared */
+    gst_message_unref (msg);
+  push_signal (h, FALSE, RATE, 1, 0, SIG_N, t1, 800, FALSE);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  *after = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
+  *summary = NULL;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    GstStructure *s = gst_structure_copy (gst_message_get_structure (msg));
+    gst_message_unref (msg);
+    if (gst_structure_has_name (s, "megaclassify-summary")) {
+      *summary = s;
+      continue;
+    }
+    guint64 ts = get_u64 (s, "timestamp");
+    fail_unless (ts >= t1);
+    gst_structure_set (s, "timestamp", G_TYPE_UINT64, ts - t1, NULL);
+    gst_structure_remove_fields (s, "stream-time", "running-time", "start", "end", NULL);
+    g_ptr_array_add (*after, s);
+  }
+  fail_unless (*summary != NULL);
+  free_harness (h, bus);
+}
+
+/* Same messages, with doubles (confidence, scores) equal within tol. */
+static void
+check_same_results (GPtrArray *a, GPtrArray *b, double tol)
+{
+  fail_unless_equals_int (a->len, b->len);
+  for (guint i = 0; i < a->len; i++) {
+    const GstStructure *x = g_ptr_array_index (a, i), *y = g_ptr_array_index (b, i);
+    fail_unless_equals_string (gst_structure_get_name (x), gst_structure_get_name (y));
+    fail_unless_equals_uint64 (get_u64 (x, "timestamp"), get_u64 (y, "timestamp"));
+    fail_unless_equals_uint64 (get_u64 (x, "duration"), get_u64 (y, "duration"));
+    fail_unless_equals_string (gst_structure_get_string (x, "label"),
+        gst_structure_get_string (y, "label"));
+    double cx = get_double (x, "confidence"), cy = get_double (y, "confidence");
+    fail_unless (fabs (cx - cy) <= tol, "confidence %g vs %g", cx, cy);
+    const GValue *sx = gst_structure_get_value (x, "scores"), *sy = gst_structure_get_value (y,
+        "scores");
+    fail_unless ((sx == NULL) == (sy == NULL));
+    for (guint k = 0; sx && k < gst_value_array_get_size (sx); k++) {
+      double vx = g_value_get_double (gst_value_array_get_value (sx, k));
+      double vy = g_value_get_double (gst_value_array_get_value (sy, k));
+      fail_unless (fabs (vx - vy) <= tol, "score %g vs %g", vx, vy);
+    }
+  }
+}
+
+/* A GAP costs what the model's memory costs, not what its duration would: after it the
+ * results equal those of a run that processed the whole silence as audio. */
+GST_START_TEST (test_long_gap_equals_processed_silence)
+{
+  GstClockTime silence = (GstClockTime) g_ascii_strtoull (g_getenv ("MEGA_TEST_GAP_SECONDS")
+      ? g_getenv ("MEGA_TEST_GAP_SECONDS") : "120", NULL, 10) * GST_SECOND;
+  GPtrArray *gap, *ref;
+  GstStructure *gap_sum, *ref_sum;
+  double gap_cpu, ref_cpu;
+  run_with_silence (silence, TRUE, &gap, &gap_sum, &gap_cpu);
+  run_with_silence (silence, FALSE, &ref, &ref_sum, &ref_cpu);
+  GST_INFO ("%" G_GUINT64_FORMAT " s of silence: GAP %.3f s CPU, as audio %.3f s", silence
+      / GST_SECOND, gap_cpu, ref_cpu);
+  fail_unless (gap->len >= 8, "only %u results after the silence", gap->len);
+  check_same_results (gap, ref, 1e-5);
+  fail_unless_equals_uint64 (get_u64 (gap_sum, "frames"), get_u64 (ref_sum, "frames"));
+  fail_unless_equals_uint64 (get_u64 (gap_sum, "duration"), get_u64 (ref_sum, "duration"));
+  g_ptr_array_unref (gap);
+  g_ptr_array_unref (ref);
+  gst_structure_free (gap_sum);
+  gst_structure_free (ref_sum);
+}
+GST_END_TEST;
+
+/* One day of GAP in under a second of CPU (every frame used to run: about 8 minutes with the
+ * default model), with exact frame count and timestamps after it. The reference processes the
+ * whole day of silence as audio when MEGA_TEST_FULL_DAY is set (the plugin-long-gap test, about
+ * a minute); otherwise 120 s of it, which past the model's memory gives the same results. */
+GST_START_TEST (test_day_long_gap_is_cheap)
+{
+  const GstClockTime day = 24 * 3600 * GST_SECOND;
+  gboolean full = g_getenv ("MEGA_TEST_FULL_DAY") != NULL;
+  GPtrArray *gap, *ref;
+  GstStructure *gap_sum, *ref_sum;
+  double gap_cpu, ref_cpu;
+  run_with_silence (day, TRUE, &gap, &gap_sum, &gap_cpu);
+  run_with_silence (full ? day : 120 * GST_SECOND, FALSE, &ref, &ref_sum, &ref_cpu);
+  GST_INFO ("one day of GAP: %.3f s CPU; %s of silence as audio: %.3f s CPU", gap_cpu,
+      full ? "one day" : "120 s", ref_cpu);
+  fail_unless (gap_cpu < 1.0, "a day of GAP took %.2f s of CPU", gap_cpu);
+  check_same_results (gap, ref, 1e-5);
+  if (full)
+    fail_unless_equals_uint64 (get_u64 (gap_sum, "frames"), get_u64 (ref_sum, "frames"));
+  guint64 n = 2 * SIG_N + day / NS_PER_SAMPLE;
+  fail_unless_equals_uint64 (get_u64 (gap_sum, "frames"), (n - FLEN) / SHIFT + 1);
+  fail_unless_equals_uint64 (get_u64 (gap_sum, "duration"), n * NS_PER_SAMPLE);
+  g_ptr_array_unref (gap);
+  g_ptr_array_unref (ref);
+  gst_structure_free (gap_sum);
+  gst_structure_free (ref_sum);
+}
+GST_END_TEST;
+
 /* ---- properties and errors ---- */
 
 static gpointer
@@ -1149,7 +1293,8 @@ megaclassify_suite (void)
 {
   Suite *s = suite_create ("megaclassify");
   TCase *tc = tcase_create ("general");
-  tcase_set_timeout (tc, 120);
+  /* the full-day reference (plugin-long-gap) runs a day of audio through the model */
+  tcase_set_timeout (tc, g_getenv ("MEGA_TEST_FULL_DAY") ? 600 : 120);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_detection_messages_and_summary);
   tcase_add_test (tc, test_summary_at_eos);
@@ -1165,6 +1310,8 @@ megaclassify_suite (void)
   tcase_add_test (tc, test_gap_is_silence);
   tcase_add_test (tc, test_no_message_from_empty_window);
   tcase_add_test (tc, test_absurd_rate_refused);
+  tcase_add_test (tc, test_long_gap_equals_processed_silence);
+  tcase_add_test (tc, test_day_long_gap_is_cheap);
   tcase_add_test (tc, test_properties_from_threads);
   tcase_add_test (tc, test_model_refused_when_playing);
   tcase_add_test (tc, test_bad_model_errors);
