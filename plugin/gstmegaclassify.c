@@ -160,8 +160,10 @@ struct _GstMegaClassify {
   /* Under the object lock. */
   gchar *model_path;
   Settings props;
-  MegaModel *model;          /* replaced only in NULL/READY */
+  MegaModel *model;          /* the model loaded for loaded_path (latest published) */
   gchar *loaded_path;
+  MegaModel *running_model;  /* the model the stream runs on (start to stop); not freed while
+                              * set, even when a newer one is published */
 
   /* Streaming thread only (and start/stop while no data flows). */
   Settings snap;
@@ -211,22 +213,65 @@ default_model_path (void)
   return g_strdup (MEGA_DEFAULT_MODEL);
 }
 
-/* Makes self->model match self->model_path. Call with the object lock held. */
+/* Under the object lock: a model for the current path is published. */
 static gboolean
-ensure_model_locked (GstMegaClassify *self, GError **error)
+model_current_locked (GstMegaClassify *self)
 {
-  if (self->model && g_strcmp0 (self->loaded_path, self->model_path) == 0)
+  return self->model && g_strcmp0 (self->loaded_path, self->model_path) == 0;
+}
+
+/* Replaces the published model; one a stream still runs on is freed by stop() instead. */
+static void
+publish_model_locked (GstMegaClassify *self, MegaModel *model, const gchar *path)
+{
+  if (self->model != self->running_model)
+    g_clear_pointer (&self->model, mega_model_free);
+  g_free (self->loaded_path);
+  self->model = model;
+  self->loaded_path = g_strdup (path);
+}
+
+/* Makes self->model match self->model_path. Reading the file, parsing it and planning the FFT
+ * take a while (longer on a network file system), so they run without the object lock, which
+ * every property access takes; only the result is published under it. When the path changed
+ * or another thread published the same model meanwhile, the result is dropped. On success
+ * *path_out (if given) is the path loaded. Call without the object lock. */
+static gboolean
+ensure_model (GstMegaClassify *self, gchar **path_out, GError **error)
+{
+  GST_OBJECT_LOCK (self);
+  gboolean current = model_current_locked (self);
+  gchar *path = g_strdup (self->model_path);
+  GST_OBJECT_UNLOCK (self);
+  if (path_out)
+    *path_out = g_strdup (path);
+  if (current) {
+    g_free (path);
     return TRUE;
-  g_clear_pointer (&self->model, mega_model_free);
-  g_clear_pointer (&self->loaded_path, g_free);
-  if (!self->model_path || !*self->model_path) {
+  }
+  if (!path || !*path) {
     g_set_error (error, MEGA_ERROR, MEGA_ERROR_INVALID, "no model file set (property 'model')");
+    g_free (path);
     return FALSE;
   }
-  self->model = mega_model_load (self->model_path, error);
-  if (!self->model)
+  MegaModel *model = mega_model_load (path, error);
+  if (!model) {
+    g_free (path);
     return FALSE;
-  self->loaded_path = g_strdup (self->model_path);
+  }
+  GST_OBJECT_LOCK (self);
+  gboolean still_wanted = g_strcmp0 (path, self->model_path) == 0;
+  if (still_wanted && !model_current_locked (self)) {
+    publish_model_locked (self, model, path);
+    model = NULL;
+  }
+  GST_OBJECT_UNLOCK (self);
+  g_clear_pointer (&model, mega_model_free);
+  g_free (path);
+  if (!still_wanted) {
+    g_set_error (error, MEGA_ERROR, MEGA_ERROR_INVALID, "the model path changed while loading");
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -573,11 +618,8 @@ gst_mega_classify_start (GstBaseTransform *trans)
   GstMegaClassify *self = GST_MEGA_CLASSIFY (trans);
   GError *error = NULL;
 
-  GST_OBJECT_LOCK (self);
-  gboolean ok = ensure_model_locked (self, &error);
-  gchar *path = g_strdup (self->model_path);
-  GST_OBJECT_UNLOCK (self);
-  if (!ok) {
+  gchar *path = NULL;
+  if (!ensure_model (self, &path, &error)) {
     gboolean missing = error->domain == MEGA_ERROR && error->code == MEGA_ERROR_IO
         && path && !g_file_test (path, G_FILE_TEST_EXISTS);
     if (missing)
@@ -590,14 +632,17 @@ gst_mega_classify_start (GstBaseTransform *trans)
     g_free (path);
     return FALSE;
   }
-  g_free (path);
 
-  const MegaInfo *info = mega_model_info (self->model);
-  self->stream = mega_stream_new (self->model, &error);
+  GST_OBJECT_LOCK (self);
+  self->running_model = self->model;
+  GST_OBJECT_UNLOCK (self);
+  const MegaInfo *info = mega_model_info (self->running_model);
+  self->stream = mega_stream_new (self->running_model, &error);
   if (!self->stream) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Could not create model state: %s",
             error->message), (NULL));
     g_error_free (error);
+    g_free (path);
     return FALSE;
   }
   self->rate = info->sample_rate;
@@ -620,11 +665,12 @@ gst_mega_classify_start (GstBaseTransform *trans)
   self->summary_peak = g_new0 (double, self->n_labels);
   self->interval_used = 0;
   self->nonfinite_samples = self->nonfinite_rows = 0;
-  self->settle_frames = mega_model_settle_frames (self->model);
+  self->settle_frames = mega_model_settle_frames (self->running_model);
   reset_stream (self);
   reset_summary (self);
-  GST_INFO_OBJECT (self, "model %s: %d labels, %d Hz, frame %d/%d samples", self->loaded_path,
+  GST_INFO_OBJECT (self, "model %s: %d labels, %d Hz, frame %d/%d samples", path,
       self->n_labels, self->rate, self->frame_length, self->shift);
+  g_free (path);
   return TRUE;
 }
 
@@ -640,6 +686,11 @@ gst_mega_classify_stop (GstBaseTransform *trans)
   g_clear_pointer (&self->summary_peak, g_free);
   g_clear_pointer (&self->background, g_free);
   self->started = FALSE;
+  GST_OBJECT_LOCK (self);
+  if (self->running_model != self->model)
+    mega_model_free (self->running_model);
+  self->running_model = NULL;
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -755,9 +806,12 @@ gst_mega_classify_set_property (GObject *object, guint prop_id, const GValue *va
     case PROP_MODEL:
       if (GST_STATE (self) > GST_STATE_READY) {
         GST_OBJECT_UNLOCK (self);
-        GST_WARNING_OBJECT (self, "model can only be changed in the NULL or READY state");
-        g_warning ("megaclassify: the model can only be changed in the NULL or READY state; "
-            "ignoring \"%s\"", g_value_get_string (value) ? g_value_get_string (value) : "(null)");
+        /* a message the application can see, not a g_warning that some test setups and
+         * G_DEBUG=fatal-warnings turn into an abort */
+        GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+            ("The model can only be changed in the NULL or READY state"),
+            ("ignoring model \"%s\"", g_value_get_string (value) ? g_value_get_string (value)
+                : "(null)"));
         return;
       }
       g_free (self->model_path);
@@ -803,33 +857,44 @@ gst_mega_classify_set_property (GObject *object, guint prop_id, const GValue *va
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The labels property: loads the model on first use (outside the object lock) so labels can
+ * be read before the element runs. */
+static void
+get_labels (GstMegaClassify *self, GValue *value)
+{
+  GError *error = NULL;
+  GStrvBuilder *b = g_strv_builder_new ();
+  if (ensure_model (self, NULL, &error)) {
+    GST_OBJECT_LOCK (self);
+    if (self->model) {
+      const MegaInfo *info = mega_model_info (self->model);
+      for (int k = 0; k < info->n_labels; k++)
+        g_strv_builder_add (b, info->labels[k]);
+    }
+    GST_OBJECT_UNLOCK (self);
+  } else {
+    GST_DEBUG_OBJECT (self, "no labels: %s", error->message);
+    g_error_free (error);
+  }
+  g_value_take_boxed (value, g_strv_builder_end (b));
+  g_strv_builder_unref (b);
+}
+
 static void
 gst_mega_classify_get_property (GObject *object, guint prop_id, GValue *value,
     GParamSpec *pspec)
 {
   GstMegaClassify *self = GST_MEGA_CLASSIFY (object);
 
+  if (prop_id == PROP_LABELS) {
+    get_labels (self, value);
+    return;
+  }
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MODEL:
       g_value_set_string (value, self->model_path);
       break;
-    case PROP_LABELS:{
-      GError *error = NULL;
-      GStrvBuilder *b = g_strv_builder_new ();
-      /* Loads the model on first use so labels can be read before the element runs. */
-      if (ensure_model_locked (self, &error)) {
-        const MegaInfo *info = mega_model_info (self->model);
-        for (int k = 0; k < info->n_labels; k++)
-          g_strv_builder_add (b, info->labels[k]);
-      } else {
-        GST_DEBUG_OBJECT (self, "no labels: %s", error->message);
-        g_error_free (error);
-      }
-      g_value_take_boxed (value, g_strv_builder_end (b));
-      g_strv_builder_unref (b);
-      break;
-    }
     case PROP_THRESHOLD:
       g_value_set_double (value, self->props.threshold);
       break;
@@ -869,6 +934,8 @@ gst_mega_classify_finalize (GObject *object)
 {
   GstMegaClassify *self = GST_MEGA_CLASSIFY (object);
   drop_pending_events (self);
+  if (self->running_model != self->model)
+    mega_model_free (self->running_model);
   g_clear_pointer (&self->model, mega_model_free);
   g_free (self->loaded_path);
   g_free (self->model_path);

@@ -12,6 +12,9 @@
 #include <math.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mega.h"
 
@@ -1206,11 +1209,119 @@ GST_START_TEST (test_properties_from_threads)
 }
 GST_END_TEST;
 
+/* A slow model load (here a FIFO: opening it blocks until a writer comes) must not hold the
+ * object lock: other threads keep reading and writing properties meanwhile. */
+typedef struct {
+  GstElement *e;
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  gchar **labels;
+} PropAccess;
+
+static gpointer
+read_labels (gpointer data)
+{
+  PropAccess *a = data;
+  gchar **labels = NULL;
+  g_object_get (a->e, "labels", &labels, NULL);
+  g_mutex_lock (&a->lock);
+  a->labels = labels;
+  a->done = TRUE;
+  g_cond_signal (&a->cond);
+  g_mutex_unlock (&a->lock);
+  return NULL;
+}
+
+static gpointer
+touch_properties (gpointer data)
+{
+  PropAccess *a = data;
+  gdouble thr = 0;
+  g_object_set (a->e, "threshold", 0.25, "smoothing", (guint64) (100 * GST_MSECOND), NULL);
+  g_object_get (a->e, "threshold", &thr, NULL);
+  fail_unless_equals_float (thr, 0.25);
+  g_mutex_lock (&a->lock);
+  a->done = TRUE;
+  g_cond_signal (&a->cond);
+  g_mutex_unlock (&a->lock);
+  return NULL;
+}
+
+/* Waits up to `seconds` for a->done. */
+static gboolean
+wait_done (PropAccess *a, double seconds)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) (seconds * G_TIME_SPAN_SECOND);
+  g_mutex_lock (&a->lock);
+  while (!a->done && g_cond_wait_until (&a->cond, &a->lock, until))
+    ;
+  gboolean done = a->done;
+  g_mutex_unlock (&a->lock);
+  return done;
+}
+
+GST_START_TEST (test_slow_model_load_does_not_block_properties)
+{
+  gchar *dir = g_dir_make_tmp ("megaclassify-fifo-XXXXXX", NULL);
+  gchar *fifo = g_build_filename (dir, "slow.safetensors", NULL);
+  fail_unless (mkfifo (fifo, 0600) == 0);
+  GstElement *e = gst_element_factory_make ("megaclassify", NULL);
+  g_object_set (e, "model", fifo, NULL);
+
+  PropAccess loader = { .e = e }, other = { .e = e };
+  g_mutex_init (&loader.lock);
+  g_cond_init (&loader.cond);
+  g_mutex_init (&other.lock);
+  g_cond_init (&other.cond);
+  GThread *lt = g_thread_new ("labels", read_labels, &loader);
+  g_usleep (200 * 1000);       /* let it reach the blocking open */
+  GThread *ot = g_thread_new ("props", touch_properties, &other);
+  gboolean free_to_go = wait_done (&other, 5.0);
+  fail_unless (!wait_done (&loader, 0.0), "the load did not block: the FIFO test is void");
+
+  /* release the load: a writer that writes nothing, so the FIFO is refused as a model */
+  int fd = open (fifo, O_WRONLY);
+  fail_unless (fd >= 0);
+  close (fd);
+  g_thread_join (lt);
+  g_thread_join (ot);
+  fail_unless (free_to_go, "property access waited for the model load");
+  fail_unless (loader.labels != NULL && loader.labels[0] == NULL);
+  g_strfreev (loader.labels);
+
+  /* and a real model still loads and is published */
+  g_object_set (e, "model", TEST_MODEL, NULL);
+  gchar **labels = NULL;
+  g_object_get (e, "labels", &labels, NULL);
+  fail_unless_equals_int (g_strv_length (labels), K);
+  g_strfreev (labels);
+  gst_object_unref (e);
+  g_mutex_clear (&loader.lock);
+  g_cond_clear (&loader.cond);
+  g_mutex_clear (&other.lock);
+  g_cond_clear (&other.cond);
+  g_unlink (fifo);
+  g_rmdir (dir);
+  g_free (fifo);
+  g_free (dir);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_model_refused_when_playing)
 {
   GstBus *bus;
   GstHarness *h = new_harness (make_element (), &bus);
-  ASSERT_WARNING (g_object_set (h->element, "model", "/tmp/other.safetensors", NULL));
+  /* refused with an element warning on the bus (a g_warning would abort here: gst-check makes
+   * them fatal) */
+  g_object_set (h->element, "model", "/tmp/other.safetensors", NULL);
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  GError *error = NULL;
+  gst_message_parse_warning (msg, &error, NULL);
+  fail_unless (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS));
+  g_error_free (error);
+  gst_message_unref (msg);
   gchar *model = NULL;
   g_object_get (h->element, "model", &model, NULL);
   fail_unless_equals_string (model, TEST_MODEL);
@@ -1314,6 +1425,7 @@ megaclassify_suite (void)
   tcase_add_test (tc, test_day_long_gap_is_cheap);
   tcase_add_test (tc, test_properties_from_threads);
   tcase_add_test (tc, test_model_refused_when_playing);
+  tcase_add_test (tc, test_slow_model_load_does_not_block_properties);
   tcase_add_test (tc, test_bad_model_errors);
   tcase_add_test (tc, test_labels_and_default_model);
   return s;
