@@ -3,6 +3,7 @@
  * in blocks of STREAM_MAX_FRAMES frames, which gives the same result (the state carries). */
 #include "mega_internal.h"
 
+#include <float.h>
 #include <math.h>
 
 /* Frames batched into one matrix product. A 10 ms hop gives one frame per buffer of 10 ms,
@@ -117,27 +118,34 @@ mega_stream_frames (const MegaStream *s)
  * float can show beyond that. */
 #define SETTLE_RESIDUAL 1e-7
 
-/* Frames for rate^t to fall below SETTLE_RESIDUAL; G_MAXUINT64 when rate >= 1 (no decay). */
+/* Frames for rate^t to fall below residual; G_MAXUINT64 when rate >= 1 (no decay). */
 static uint64_t
-decay_frames (double rate)
+decay_frames (double rate, double residual)
 {
   if (rate <= 0.0)
     return 1;
   if (!(rate < 1.0))
     return G_MAXUINT64;
-  return (uint64_t) ceil (log (SETTLE_RESIDUAL) / log (rate)) + 1;
+  return (uint64_t) ceil (log (residual) / log (rate)) + 1;
 }
 
-/* Frames the causal feature normalisation needs to forget its past (FORMAT.md). */
+/* Frames the causal feature normalisation needs to forget its past (FORMAT.md). Its state is
+ * not normalised: PCEN smooths linear energy, which after speech can be FLT_MAX / FLT_EPSILON
+ * (the filter bank's floor) times the silence it must settle on, and the running variance can
+ * start (ln (FLT_MAX / FLT_EPSILON))^2 / RUNNING_VAR_FLOOR times above its floor; the residual
+ * is taken relative to the fixed point, so those ratios are decayed away first. */
 static uint64_t
 featnorm_settle_frames (const MegaFeatNormConfig *f)
 {
+  const double energy_range = (double) FLT_MAX / FLT_EPSILON;
+  const double var_range = log (energy_range) * log (energy_range) / 0.01;
   switch (f->type) {
     case MEGA_FEATNORM_PCEN:
-      return decay_frames (1.0 - f->pcen_s);
+      return decay_frames (1.0 - f->pcen_s, SETTLE_RESIDUAL / energy_range);
     case MEGA_FEATNORM_RUNNING:
       /* weights 1/(t+1) until running_frames, then an EMA of rate 1 - 1/running_frames */
-      return (uint64_t) f->running_frames + decay_frames (1.0 - 1.0 / f->running_frames);
+      return (uint64_t) f->running_frames
+          + decay_frames (1.0 - 1.0 / f->running_frames, SETTLE_RESIDUAL / var_range);
     case MEGA_FEATNORM_GLOBAL:
     default:
       return 0;
@@ -164,7 +172,7 @@ mega_model_settle_frames (const MegaModel *model)
     double slowest = 0.0;
     for (size_t i = 0; i < DN; i++)
       slowest = MAX (slowest, fabs ((double) model->layers[l].ema_q[i]));
-    uint64_t ema = decay_frames (slowest);
+    uint64_t ema = decay_frames (slowest, SETTLE_RESIDUAL);
     if (ema == G_MAXUINT64 || total == G_MAXUINT64)
       return 0;
     total += ema + (uint64_t) c->window;
