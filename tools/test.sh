@@ -27,5 +27,19 @@ meson compile -C build-clang
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-clang --print-errorlogs --num-processes 2 --suite sanitize
 
+# Fuzzing: each libFuzzer target (tests/fuzz, built by clang) for a minute from the committed
+# seed corpus; what it discovers goes to a scratch directory, so the tree stays as it is.
+# Long runs: README, "Fuzzing".
+if [ -x build-clang/tests/fuzz/fuzz-stream ]; then
+  scratch=$(mktemp -d)
+  for t in model-load safetensors stream; do
+    mkdir -p "$scratch/$t"
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      "build-clang/tests/fuzz/fuzz-$t" -max_total_time=60 -print_final_stats=1 \
+      -artifact_prefix="$scratch/" "$scratch/$t" "tests/fuzz/corpus/$t"
+  done
+  rm -rf "$scratch"
+fi
+
 meson test -C build --print-errorlogs --num-processes 2 --setup valgrind --suite valgrind
 echo "all tests passed"
