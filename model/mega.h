@@ -92,6 +92,17 @@ void mega_stream_push_features (MegaStream *stream, const float *features, size_
 /* Frames produced since the stream started or was reset. */
 uint64_t mega_stream_frames (const MegaStream *stream);
 
+/* The model's memory under constant input (such as silence): after this many frames of it,
+ * the state has reached its fixed point to float precision and no longer depends on what came
+ * before. 0 when the model never forgets (an EMA dimension that does not decay). */
+uint64_t mega_model_settle_frames (const MegaModel *model);
+
+/* Advances the frame counter by n_frames, a multiple of the model's attention window, as if
+ * that many more frames of the same constant input had been pushed. Only valid when the
+ * stream has been fed that input for at least mega_model_settle_frames() frames and its last
+ * frame lies wholly in it: then the skipped frames would not have changed the state. */
+void mega_stream_skip_frames (MegaStream *stream, uint64_t n_frames);
+
 /* Offline: a whole signal (or feature matrix) at once. Returns a newly allocated
  * n_frames x n_labels logit matrix (g_free it) and sets *n_frames; NULL with *error on failure
  * (e.g. out of memory). Equal to streaming the same input in any split (max abs diff <= 1e-4):

@@ -137,36 +137,41 @@ typedef float v8f __attribute__ ((vector_size (32)));
  * would be passed differently without AVX is about an ABI no caller sees. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-static inline v8f
-load8 (const float *p)
+/* The same, at float alignment and allowed to alias floats: how load8 reads a row. */
+typedef float v8f_unaligned __attribute__ ((vector_size (32), aligned (4), may_alias));
+
+/* Every helper the clones call is always inlined, so it is compiled once per clone with that
+ * clone's target. No v8f is passed or returned by value between functions: the baseline and
+ * AVX sides of such a call disagree on how to pass it (memory or register), and Clang rejects
+ * the call ("AVX vector return ... changes the ABI") even when it would be inlined. So load8
+ * is a macro and sum8 takes a pointer. */
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+
+/* Eight floats from p (any float alignment). */
+#define load8(p) (*(const v8f_unaligned *) (p))
+
+static ALWAYS_INLINE float
+sum8 (const v8f *v)
 {
-  v8f v;
-  memcpy (&v, p, sizeof v);
-  return v;
+  const v8f w = *v;
+  return ((w[0] + w[4]) + (w[1] + w[5])) + ((w[2] + w[6]) + (w[3] + w[7]));
 }
 
-static inline float
-sum8 (v8f v)
-{
-  return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
-}
-
-static inline float
+static ALWAYS_INLINE float
 dot (const float *a, const float *b, int n)
 {
   v8f acc = { 0 };
   int i = 0;
   for (; i + 8 <= n; i += 8)
     acc += load8 (a + i) * load8 (b + i);
-  float s = sum8 (acc);
+  float s = sum8 (&acc);
   for (; i < n; i++)
     s += a[i] * b[i];
   return s;
 }
 
 /* s[k][r] = x_r . w_k for 4 weight rows w_k (in floats each, in % 8 == 0) and R = 1 or 2
- * input rows x_r. Inlined into the callers' clones (a separate copy would be baseline code). */
-#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+ * input rows x_r. */
 static ALWAYS_INLINE void
 dots_4xR (const float *w, int in, const float *x0, const float *x1, int R, float s[4][2])
 {
@@ -188,9 +193,9 @@ dots_4xR (const float *w, int in, const float *x0, const float *x1, int R, float
       b3 += r3 * v;
     }
   }
-  s[0][0] = sum8 (a0), s[1][0] = sum8 (a1), s[2][0] = sum8 (a2), s[3][0] = sum8 (a3);
+  s[0][0] = sum8 (&a0), s[1][0] = sum8 (&a1), s[2][0] = sum8 (&a2), s[3][0] = sum8 (&a3);
   if (R == 2)
-    s[0][1] = sum8 (b0), s[1][1] = sum8 (b1), s[2][1] = sum8 (b2), s[3][1] = sum8 (b3);
+    s[0][1] = sum8 (&b0), s[1][1] = sum8 (&b1), s[2][1] = sum8 (&b2), s[3][1] = sum8 (&b3);
 }
 
 /* linear() for a few rows, as a stream's 10-100 ms buffers give: each group of 4 weight rows
@@ -244,7 +249,7 @@ linear (const float *x, size_t T, int in, const float *W, const float *b, int ou
  * error about 1e-7, like expf), 2^k built in the exponent bits. Inputs are clamped to where
  * 2^k stays a normal float; exp(-87.3) = 1e-38 stands for smaller results, which changes
  * silu, sigmoid and softmax by less than 1e-36. */
-static inline float
+static ALWAYS_INLINE float
 exp_fast (float x)
 {
   x = x < -87.3f ? -87.3f : x > 88.3f ? 88.3f : x;
@@ -259,21 +264,23 @@ exp_fast (float x)
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  int32_t bits;
+  /* the integer k, as the exponent of 2^k; unsigned, because a NaN x gives any bits here
+   * and a signed shift of those would be undefined (the NaN comes out of p either way) */
+  uint32_t bits;
   memcpy (&bits, &shifted, sizeof bits);
-  bits = (bits - 0x4B400000 + 127) << 23;   /* the integer k, as the exponent of 2^k */
+  bits = (bits - 0x4B400000u + 127u) << 23;
   float scale;
   memcpy (&scale, &bits, sizeof scale);
   return p * scale;
 }
 
-static inline float
+static ALWAYS_INLINE float
 silu (float x)
 {
   return x / (1.0f + exp_fast (-x));
 }
 
-static inline float
+static ALWAYS_INLINE float
 sigmoid (float x)
 {
   return 1.0f / (1.0f + exp_fast (-x));
@@ -292,7 +299,7 @@ activate (MegaActivation act, float *x, size_t n)
 }
 
 /* Sum of x[i] - mean, or of its squares. */
-static inline float
+static ALWAYS_INLINE float
 sum_lanes (const float *x, int n, gboolean squares, float mean)
 {
   v8f acc = { 0 };
@@ -301,7 +308,7 @@ sum_lanes (const float *x, int n, gboolean squares, float mean)
     v8f v = load8 (x + i) - mean;
     acc += squares ? v * v : v;
   }
-  float s = sum8 (acc);
+  float s = sum8 (&acc);
   for (; i < n; i++) {
     float v = x[i] - mean;
     s += squares ? v * v : v;
@@ -360,7 +367,7 @@ ema_frame (const MegaLayer *L, int D, int N, const float *xn, float *h, float *m
       memcpy (hd + n, &hn, sizeof hn);
       acc += load8 (g + n) * hn;
     }
-    float y = sum8 (acc);
+    float y = sum8 (&acc);
     for (int n = N8; n < N; n++) {
       hd[n] = pb[n] * x + q[n] * hd[n];
       y += g[n] * hd[n];
@@ -371,7 +378,7 @@ ema_frame (const MegaLayer *L, int D, int N, const float *xn, float *h, float *m
     mx[d] = silu (mx[d]);
 }
 
-static inline float
+static ALWAYS_INLINE float
 laplace (float x)
 {
   /* fairseq utils.laplace: mu = sqrt(1/2), sigma = sqrt(1/(4 pi)) */

@@ -247,7 +247,9 @@ parse_header (MegaSafetensors *st, const char *json, gsize len, const char *path
   if (!ok)
     return FALSE;
 
-  qsort (st->tensors, st->n_tensors, sizeof (MegaStTensor), compare_begin);
+  /* a header without tensors has no table at all: qsort must not see its NULL */
+  if (st->n_tensors > 1)
+    qsort (st->tensors, st->n_tensors, sizeof (MegaStTensor), compare_begin);
   /* sorted by begin, a tensor overlaps an earlier one iff it starts before the furthest end
    * seen so far; empty tensors take no bytes and overlap nothing */
   const MegaStTensor *reach = NULL;

@@ -223,3 +223,18 @@ mega_clip_decision (const double *peak, const gboolean *background, int silence,
     return silence;
   return bg >= 0 ? bg : fg;
 }
+
+void
+mega_detector_skip (MegaDetector *det, guint64 n)
+{
+  det->frames += n;
+}
+
+gboolean
+mega_detector_would_fire (const MegaDetector *det)
+{
+  for (int k = 0; k < det->n_labels; k++)
+    if (!det->background[k] && det->mean[k] >= det->threshold)
+      return TRUE;
+  return FALSE;
+}

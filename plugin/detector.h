@@ -43,6 +43,15 @@ void mega_detector_configure (MegaDetector *det, guint window, guint minimum_cou
  * this frame fires a detection. */
 gboolean mega_detector_push (MegaDetector *det, const float *posteriors, MegaDetection *out);
 
+/* Counts n more frames equal to the newest without pushing them: for a long constant input
+ * (silence), where the window would hold the same rows. The caller checks that such frames
+ * would not fire (mega_detector_would_fire). */
+void mega_detector_skip (MegaDetector *det, guint64 n);
+
+/* TRUE when pushing a row equal to the current mean could fire a detection once suppression
+ * has passed: some non-background label's mean reaches the threshold. */
+gboolean mega_detector_would_fire (const MegaDetector *det);
+
 /* Mean of the frames now in the window (n_labels values, each in [0, 1]); valid until the
  * next push/reset/configure. Meaningless when mega_detector_fill() is 0. */
 const double *mega_detector_mean (const MegaDetector *det);

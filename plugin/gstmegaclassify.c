@@ -7,10 +7,10 @@
  * @short_description: streaming keyword spotting / audio classification with a Mega network
  *
  * megaclassify analyses raw audio in place and lets it through untouched (bit-identical, no
- * copy). Any rate and channel count is accepted: internally the channels are averaged to mono,
- * non-finite samples (NaN, Inf) are replaced by 0 and the audio is resampled to the model's
- * rate. The model runs one frame every frame-shift (10 ms for the shipped model) and gives
- * per-frame posteriors (softmax of the logits).
+ * copy). Any rate up to 1 MHz and any channel count is accepted: internally the channels are
+ * averaged to mono, non-finite samples (NaN, Inf) are replaced by 0 and the audio is resampled
+ * to the model's rate. The model runs one frame every frame-shift (10 ms for the shipped model)
+ * and gives per-frame posteriors (softmax of the logits).
  *
  * ## Detection rule
  *
@@ -30,6 +30,16 @@
  * segment is not reported. A reset happens on the first buffer, on a DISCONT buffer, on
  * FLUSH_STOP and on a caps change: the model state, the resampler and the smoothing window
  * restart, as for a new stream.
+ *
+ * ## GAPs
+ *
+ * GAP events and GAP buffers count as silence. Silence brings the model's state to a fixed
+ * point within its memory (the slowest EMA decay plus the attention window per layer, the
+ * causal feature normalisation, the smoothing window: a few seconds for the shipped model), so
+ * past that the frames of a long GAP are counted but not computed: results, frame counts and
+ * timestamps after the GAP are those of running it through the model (within float rounding),
+ * and a day-long GAP costs milliseconds of CPU. `megaclassify-posteriors` messages are not
+ * posted for the skipped frames (they would all be the same).
  *
  * ## Detections: message, event and meta
  *
@@ -150,8 +160,10 @@ struct _GstMegaClassify {
   /* Under the object lock. */
   gchar *model_path;
   Settings props;
-  MegaModel *model;          /* replaced only in NULL/READY */
+  MegaModel *model;          /* the model loaded for loaded_path (latest published) */
   gchar *loaded_path;
+  MegaModel *running_model;  /* the model the stream runs on (start to stop); not freed while
+                              * set, even when a newer one is published */
 
   /* Streaming thread only (and start/stop while no data flows). */
   Settings snap;
@@ -159,7 +171,7 @@ struct _GstMegaClassify {
   MegaDetector *detector;
   MegaMonoInput *input;
   GstAudioInfo input_info;
-  int rate, shift, frame_length, n_labels;
+  int rate, shift, frame_length, n_labels, window;   /* window: the attention window */
   const char *const *labels;
   float *posteriors;         /* one row */
   gboolean started;          /* base_pts is set (false until the first buffer after a reset) */
@@ -172,12 +184,15 @@ struct _GstMegaClassify {
   guint64 summary_frames, summary_samples;
   GstClockTime summary_ts;
   guint64 nonfinite_samples, nonfinite_rows;
+  guint64 settle_frames;     /* mega_model_settle_frames (0: the model never forgets) */
+  guint64 silent_in;         /* input frames of GAP silence fed since the last audio or reset */
   GQueue pending_events;     /* detection events waiting for the next serialized item */
   GstBuffer *current;        /* the buffer being analysed, for meta */
 };
 
 #define CAPS_STR "audio/x-raw, format = (string) { F32LE, S16LE, S32LE, F64LE }, " \
-  "layout = (string) interleaved, rate = (int) [ 1, MAX ], channels = (int) [ 1, MAX ]"
+  "layout = (string) interleaved, rate = (int) [ 1, " G_STRINGIFY (MEGACLASSIFY_MAX_RATE) " ], " \
+  "channels = (int) [ 1, MAX ]"
 
 G_DEFINE_TYPE (GstMegaClassify, gst_mega_classify, GST_TYPE_AUDIO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (megaclassify, "megaclassify", GST_RANK_NONE,
@@ -198,22 +213,65 @@ default_model_path (void)
   return g_strdup (MEGA_DEFAULT_MODEL);
 }
 
-/* Makes self->model match self->model_path. Call with the object lock held. */
+/* Under the object lock: a model for the current path is published. */
 static gboolean
-ensure_model_locked (GstMegaClassify *self, GError **error)
+model_current_locked (GstMegaClassify *self)
 {
-  if (self->model && g_strcmp0 (self->loaded_path, self->model_path) == 0)
+  return self->model && g_strcmp0 (self->loaded_path, self->model_path) == 0;
+}
+
+/* Replaces the published model; one a stream still runs on is freed by stop() instead. */
+static void
+publish_model_locked (GstMegaClassify *self, MegaModel *model, const gchar *path)
+{
+  if (self->model != self->running_model)
+    g_clear_pointer (&self->model, mega_model_free);
+  g_free (self->loaded_path);
+  self->model = model;
+  self->loaded_path = g_strdup (path);
+}
+
+/* Makes self->model match self->model_path. Reading the file, parsing it and planning the FFT
+ * take a while (longer on a network file system), so they run without the object lock, which
+ * every property access takes; only the result is published under it. When the path changed
+ * or another thread published the same model meanwhile, the result is dropped. On success
+ * *path_out (if given) is the path loaded. Call without the object lock. */
+static gboolean
+ensure_model (GstMegaClassify *self, gchar **path_out, GError **error)
+{
+  GST_OBJECT_LOCK (self);
+  gboolean current = model_current_locked (self);
+  gchar *path = g_strdup (self->model_path);
+  GST_OBJECT_UNLOCK (self);
+  if (path_out)
+    *path_out = g_strdup (path);
+  if (current) {
+    g_free (path);
     return TRUE;
-  g_clear_pointer (&self->model, mega_model_free);
-  g_clear_pointer (&self->loaded_path, g_free);
-  if (!self->model_path || !*self->model_path) {
+  }
+  if (!path || !*path) {
     g_set_error (error, MEGA_ERROR, MEGA_ERROR_INVALID, "no model file set (property 'model')");
+    g_free (path);
     return FALSE;
   }
-  self->model = mega_model_load (self->model_path, error);
-  if (!self->model)
+  MegaModel *model = mega_model_load (path, error);
+  if (!model) {
+    g_free (path);
     return FALSE;
-  self->loaded_path = g_strdup (self->model_path);
+  }
+  GST_OBJECT_LOCK (self);
+  gboolean still_wanted = g_strcmp0 (path, self->model_path) == 0;
+  if (still_wanted && !model_current_locked (self)) {
+    publish_model_locked (self, model, path);
+    model = NULL;
+  }
+  GST_OBJECT_UNLOCK (self);
+  g_clear_pointer (&model, mega_model_free);
+  g_free (path);
+  if (!still_wanted) {
+    g_set_error (error, MEGA_ERROR, MEGA_ERROR_INVALID, "the model path changed while loading");
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -277,6 +335,7 @@ reset_stream (GstMegaClassify *self)
   self->started = FALSE;
   self->interval_k = 0;
   self->last_end_sample = 0;
+  self->silent_in = 0;
 }
 
 static void
@@ -440,6 +499,85 @@ feed (GstMegaClassify *self, gconstpointer data, gsize n_frames)
     GST_DEBUG_OBJECT (self, "replaced %" G_GUINT64_FORMAT " non-finite samples by 0 (%"
         G_GUINT64_FORMAT " so far)", bad, self->nonfinite_samples);
   }
+  if (data)
+    self->silent_in = 0;
+  else
+    self->silent_in += n_frames;
+}
+
+/* Input frames of silence after which nothing before them shows in the output: the
+ * resampler's filter, the model's memory (mega_model_settle_frames), one analysis window
+ * and the smoothing window. 0 when the model never forgets. */
+static guint64
+silence_horizon (GstMegaClassify *self)
+{
+  if (self->settle_frames == 0)
+    return 0;
+  guint64 frames = self->settle_frames + MAX (frames_for (self, self->snap.smoothing), 1)
+      + (guint64) (self->frame_length + self->shift - 1) / self->shift;
+  return gst_util_uint64_scale_int_ceil (frames * self->shift,
+      GST_AUDIO_INFO_RATE (&self->input_info), self->rate)
+      + mega_mono_input_settle_frames (self->input);
+}
+
+/* Accounts for n_in input frames of settled silence without running them; n_in is a
+ * multiple of the skip unit, so resampler phase, frame grid and attention chunk position
+ * are the same as if they had been processed. */
+static void
+skip_silence (GstMegaClassify *self, guint64 n_in, guint64 n_out)
+{
+  guint64 frames = n_out / self->shift;
+  GST_DEBUG_OBJECT (self, "silence past the model's memory: skipping %" G_GUINT64_FORMAT
+      " frames", frames);
+  mega_mono_input_skip (self->input, n_in);
+  mega_stream_skip_frames (self->stream, frames);
+  mega_detector_skip (self->detector, frames);
+  self->silent_in += n_in;
+  self->summary_samples += n_out;
+  self->summary_frames += frames;
+  self->last_end_sample += n_out;
+  /* the skipped frames would have posted the posteriors of their interval multiples */
+  if (self->snap.interval)
+    self->interval_k = MAX (self->interval_k, gst_util_uint64_scale_int (self->last_end_sample,
+            GST_SECOND, self->rate) / self->snap.interval);
+}
+
+static void
+feed_zeros (GstMegaClassify *self, guint64 n_in)
+{
+  while (n_in > 0) {
+    gsize n = (gsize) MIN (n_in, (guint64) G_MAXINT32);
+    feed (self, NULL, n);
+    n_in -= n;
+  }
+}
+
+/* A GAP: n_in frames of silence. Silence drives the model's state to a fixed point, so once
+ * the state has settled (silence_horizon) the frames that follow would all give the same
+ * posteriors; they are counted instead of computed, which bounds a GAP's cost by the model's
+ * memory instead of its duration (a day of GAP would otherwise take minutes of CPU). Frames
+ * are not skipped while the settled posteriors could fire a detection, so skipping never
+ * drops a detection or changes the output beyond float rounding. */
+static void
+feed_silence (GstMegaClassify *self, guint64 n_in)
+{
+  guint64 horizon = silence_horizon (self);
+  if (horizon == 0) {
+    feed_zeros (self, n_in);
+    return;
+  }
+  guint64 settling = self->silent_in < horizon ? MIN (n_in, horizon - self->silent_in) : 0;
+  feed_zeros (self, settling);
+  n_in -= settling;
+  guint64 unit_out, unit_in = mega_mono_input_skip_unit (self->input,
+      (guint64) self->shift * self->window, &unit_out);
+  guint64 units = n_in / unit_in;
+  if (units > 0 && self->silent_in >= horizon && mega_stream_frames (self->stream) > 0
+      && !mega_detector_would_fire (self->detector)) {
+    skip_silence (self, units * unit_in, units * unit_out);
+    n_in -= units * unit_in;
+  }
+  feed_zeros (self, n_in);
 }
 
 /* End of stream: everything still buffered goes through the model, then the summary. */
@@ -480,11 +618,8 @@ gst_mega_classify_start (GstBaseTransform *trans)
   GstMegaClassify *self = GST_MEGA_CLASSIFY (trans);
   GError *error = NULL;
 
-  GST_OBJECT_LOCK (self);
-  gboolean ok = ensure_model_locked (self, &error);
-  gchar *path = g_strdup (self->model_path);
-  GST_OBJECT_UNLOCK (self);
-  if (!ok) {
+  gchar *path = NULL;
+  if (!ensure_model (self, &path, &error)) {
     gboolean missing = error->domain == MEGA_ERROR && error->code == MEGA_ERROR_IO
         && path && !g_file_test (path, G_FILE_TEST_EXISTS);
     if (missing)
@@ -497,20 +632,24 @@ gst_mega_classify_start (GstBaseTransform *trans)
     g_free (path);
     return FALSE;
   }
-  g_free (path);
 
-  const MegaInfo *info = mega_model_info (self->model);
-  self->stream = mega_stream_new (self->model, &error);
+  GST_OBJECT_LOCK (self);
+  self->running_model = self->model;
+  GST_OBJECT_UNLOCK (self);
+  const MegaInfo *info = mega_model_info (self->running_model);
+  self->stream = mega_stream_new (self->running_model, &error);
   if (!self->stream) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Could not create model state: %s",
             error->message), (NULL));
     g_error_free (error);
+    g_free (path);
     return FALSE;
   }
   self->rate = info->sample_rate;
   self->shift = info->frame_shift;
   self->frame_length = info->frame_length;
   self->n_labels = info->n_labels;
+  self->window = info->window;
   self->labels = info->labels;
   self->background = g_new (gboolean, self->n_labels);
   self->silence = -1;
@@ -526,10 +665,12 @@ gst_mega_classify_start (GstBaseTransform *trans)
   self->summary_peak = g_new0 (double, self->n_labels);
   self->interval_used = 0;
   self->nonfinite_samples = self->nonfinite_rows = 0;
+  self->settle_frames = mega_model_settle_frames (self->running_model);
   reset_stream (self);
   reset_summary (self);
-  GST_INFO_OBJECT (self, "model %s: %d labels, %d Hz, frame %d/%d samples", self->loaded_path,
+  GST_INFO_OBJECT (self, "model %s: %d labels, %d Hz, frame %d/%d samples", path,
       self->n_labels, self->rate, self->frame_length, self->shift);
+  g_free (path);
   return TRUE;
 }
 
@@ -545,6 +686,11 @@ gst_mega_classify_stop (GstBaseTransform *trans)
   g_clear_pointer (&self->summary_peak, g_free);
   g_clear_pointer (&self->background, g_free);
   self->started = FALSE;
+  GST_OBJECT_LOCK (self);
+  if (self->running_model != self->model)
+    mega_model_free (self->running_model);
+  self->running_model = NULL;
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -556,6 +702,14 @@ gst_mega_classify_setup (GstAudioFilter *filter, const GstAudioInfo *info)
     return FALSE;
   if (self->input && gst_audio_info_is_equal (&self->input_info, info))
     return TRUE;
+  /* The template already refuses such caps; this guards the resampler's allocation in case
+   * caps reach setup some other way (a subclass, a changed template). */
+  if (GST_AUDIO_INFO_RATE (info) > MEGACLASSIFY_MAX_RATE) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("Unsupported sample rate %d Hz",
+            GST_AUDIO_INFO_RATE (info)), ("megaclassify accepts at most %d Hz",
+            MEGACLASSIFY_MAX_RATE));
+    return FALSE;
+  }
   GST_DEBUG_OBJECT (self, "input %s, %d Hz, %d channels -> model %d Hz mono",
       GST_AUDIO_INFO_NAME (info), GST_AUDIO_INFO_RATE (info), GST_AUDIO_INFO_CHANNELS (info),
       self->rate);
@@ -590,7 +744,7 @@ gst_mega_classify_sink_event (GstBaseTransform *trans, GstEvent *event)
         take_snapshot (self);
         if (!self->started)
           begin_stream (self, ts);
-        feed (self, NULL, gst_util_uint64_scale_round (duration,
+        feed_silence (self, gst_util_uint64_scale_round (duration,
                 GST_AUDIO_INFO_RATE (&self->input_info), GST_SECOND));
       }
       break;
@@ -624,7 +778,7 @@ gst_mega_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   gsize n_frames = gst_buffer_get_size (buf) / GST_AUDIO_INFO_BPF (&self->input_info);
   self->current = buf;
   if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP)) {
-    feed (self, NULL, n_frames);
+    feed_silence (self, n_frames);
   } else {
     GstMapInfo map;
     if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
@@ -652,9 +806,12 @@ gst_mega_classify_set_property (GObject *object, guint prop_id, const GValue *va
     case PROP_MODEL:
       if (GST_STATE (self) > GST_STATE_READY) {
         GST_OBJECT_UNLOCK (self);
-        GST_WARNING_OBJECT (self, "model can only be changed in the NULL or READY state");
-        g_warning ("megaclassify: the model can only be changed in the NULL or READY state; "
-            "ignoring \"%s\"", g_value_get_string (value) ? g_value_get_string (value) : "(null)");
+        /* a message the application can see, not a g_warning that some test setups and
+         * G_DEBUG=fatal-warnings turn into an abort */
+        GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+            ("The model can only be changed in the NULL or READY state"),
+            ("ignoring model \"%s\"", g_value_get_string (value) ? g_value_get_string (value)
+                : "(null)"));
         return;
       }
       g_free (self->model_path);
@@ -700,33 +857,44 @@ gst_mega_classify_set_property (GObject *object, guint prop_id, const GValue *va
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The labels property: loads the model on first use (outside the object lock) so labels can
+ * be read before the element runs. */
+static void
+get_labels (GstMegaClassify *self, GValue *value)
+{
+  GError *error = NULL;
+  GStrvBuilder *b = g_strv_builder_new ();
+  if (ensure_model (self, NULL, &error)) {
+    GST_OBJECT_LOCK (self);
+    if (self->model) {
+      const MegaInfo *info = mega_model_info (self->model);
+      for (int k = 0; k < info->n_labels; k++)
+        g_strv_builder_add (b, info->labels[k]);
+    }
+    GST_OBJECT_UNLOCK (self);
+  } else {
+    GST_DEBUG_OBJECT (self, "no labels: %s", error->message);
+    g_error_free (error);
+  }
+  g_value_take_boxed (value, g_strv_builder_end (b));
+  g_strv_builder_unref (b);
+}
+
 static void
 gst_mega_classify_get_property (GObject *object, guint prop_id, GValue *value,
     GParamSpec *pspec)
 {
   GstMegaClassify *self = GST_MEGA_CLASSIFY (object);
 
+  if (prop_id == PROP_LABELS) {
+    get_labels (self, value);
+    return;
+  }
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MODEL:
       g_value_set_string (value, self->model_path);
       break;
-    case PROP_LABELS:{
-      GError *error = NULL;
-      GStrvBuilder *b = g_strv_builder_new ();
-      /* Loads the model on first use so labels can be read before the element runs. */
-      if (ensure_model_locked (self, &error)) {
-        const MegaInfo *info = mega_model_info (self->model);
-        for (int k = 0; k < info->n_labels; k++)
-          g_strv_builder_add (b, info->labels[k]);
-      } else {
-        GST_DEBUG_OBJECT (self, "no labels: %s", error->message);
-        g_error_free (error);
-      }
-      g_value_take_boxed (value, g_strv_builder_end (b));
-      g_strv_builder_unref (b);
-      break;
-    }
     case PROP_THRESHOLD:
       g_value_set_double (value, self->props.threshold);
       break;
@@ -766,6 +934,8 @@ gst_mega_classify_finalize (GObject *object)
 {
   GstMegaClassify *self = GST_MEGA_CLASSIFY (object);
   drop_pending_events (self);
+  if (self->running_model != self->model)
+    mega_model_free (self->running_model);
   g_clear_pointer (&self->model, mega_model_free);
   g_free (self->loaded_path);
   g_free (self->model_path);

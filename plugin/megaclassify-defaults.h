@@ -17,4 +17,10 @@
 #define MEGACLASSIFY_MAX_SMOOTHING          (10 * GST_SECOND)
 #define MEGACLASSIFY_MAX_SUPPRESSION        (3600 * GST_SECOND)
 
+/* Highest input rate the element accepts. The resampler's filter grows with the ratio to the
+ * model's rate, and near G_MAXINT it asks for hundreds of GB (g_malloc aborts the process).
+ * 1 MHz covers every audio rate in use (768 kHz is the highest PCM rate of any interface)
+ * and costs a few MB of filter at most. */
+#define MEGACLASSIFY_MAX_RATE               1000000
+
 #endif

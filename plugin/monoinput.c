@@ -156,3 +156,44 @@ mega_mono_input_drain (MegaMonoInput *in, MegaMonoFunc func, gpointer user_data)
     resample_and_deliver (in, NULL, latency + 1, target - in->out_total, func, user_data);
   gst_audio_resampler_reset (in->resampler);
 }
+
+guint64
+mega_mono_input_settle_frames (const MegaMonoInput *in)
+{
+  if (!in->resampler)
+    return 0;
+  /* the filter spans 2 * latency input samples; one CHUNK more covers the samples the
+   * resampler may keep between calls */
+  return 2 * (guint64) gst_audio_resampler_get_max_latency (in->resampler) + CHUNK;
+}
+
+static guint64
+gcd_u64 (guint64 a, guint64 b)
+{
+  while (b) {
+    guint64 t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+guint64
+mega_mono_input_skip_unit (const MegaMonoInput *in, guint64 out_multiple, guint64 *unit_out)
+{
+  guint64 in_rate = GST_AUDIO_INFO_RATE (&in->info), out_rate = in->out_rate;
+  guint64 g = gcd_u64 (in_rate, out_rate);
+  guint64 period_out = out_rate / g;   /* output samples per resampler period */
+  guint64 out = period_out / gcd_u64 (period_out, out_multiple) * out_multiple;
+  *unit_out = out;
+  return out / period_out * (in_rate / g);
+}
+
+void
+mega_mono_input_skip (MegaMonoInput *in, guint64 n_frames)
+{
+  guint64 in_rate = GST_AUDIO_INFO_RATE (&in->info);
+  in->in_total += n_frames;
+  in->out_total += n_frames / in_rate * in->out_rate
+      + n_frames % in_rate * in->out_rate / in_rate;
+}

@@ -25,6 +25,20 @@ void mega_mono_input_reset (MegaMonoInput *in);
 guint64 mega_mono_input_push (MegaMonoInput *in, gconstpointer data, gsize n_frames,
     MegaMonoFunc func, gpointer user_data);
 
+/* Input frames of silence after which the resampler holds nothing but zeros. */
+guint64 mega_mono_input_settle_frames (const MegaMonoInput *in);
+
+/* The smallest span of input that is a whole number of resampler periods (input and output
+ * sample grids line up again) and whose output is a multiple of out_multiple samples: its
+ * length in input frames, and in output samples in *unit_out. */
+guint64 mega_mono_input_skip_unit (const MegaMonoInput *in, guint64 out_multiple,
+    guint64 *unit_out);
+
+/* Accounts for n_frames (a multiple of the skip unit) of silence without resampling them:
+ * after mega_mono_input_settle_frames() of silence the resampler's history is all zeros and
+ * its phase repeats every unit, so its state would be the same after resampling them. */
+void mega_mono_input_skip (MegaMonoInput *in, guint64 n_frames);
+
 /* At the end of a stream: delivers the samples the resampler still holds, so the total
  * output is ceil(input frames * out_rate / in_rate). */
 void mega_mono_input_drain (MegaMonoInput *in, MegaMonoFunc func, gpointer user_data);

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  build-essential meson ninja-build pkg-config
+  build-essential meson ninja-build pkg-config clang
   libglib2.0-dev libjson-glib-dev libfftw3-dev libopenblas-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   # run and test
