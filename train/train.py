@@ -27,7 +27,7 @@ from element_cli import element_defaults  # noqa: E402
 from feature_cache import (build_clip_cache, build_noise_cache, clip_cache_key, load_or_build,  # noqa: E402
                            noise_cache_key)
 from mega_ref import (PCEN_KEYS, FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,  # noqa: E402
-                      count_params, frontend_dict, load_model, macs_per_frame, save_model)
+                      count_params, fbank_params, frontend_dict, load_model, macs_per_frame, save_model)
 import objectives  # noqa: E402
 from adversary import Adversary, domain_ids, schedule  # noqa: E402
 from augment import RECIPES  # noqa: E402
@@ -161,6 +161,15 @@ def near_miss_words():
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "words", "near_miss.txt")
     with open(path) as f:
         return {line.split("#", 1)[0].strip().lower() for line in f} - {""}
+
+
+@torch.no_grad()
+def set_per_bin_statistics(model, builder, n_mels):
+    """frontend.mean/std from what the model will actually see (words over backgrounds), after
+    the causal normalisation, which runs before it (each sequence from a fresh state)."""
+    sample = torch.cat([model.causal_features(builder.batch(8)[0])[0].reshape(-1, n_mels) for _ in range(8)])
+    model.frontend.mean.copy_(sample.mean(0))
+    model.frontend.std.copy_(sample.std(0).clamp_min(1e-3))
 
 
 @torch.no_grad()
@@ -298,18 +307,16 @@ def main(argv=None):
     model = MegaClassifier(config)
     if args.init:
         init = load_model(args.init)
-        old, new = frontend_dict(init.config.frontend), frontend_dict(config.frontend)
-        if old != new:  # its frontend.mean/std would not fit these features
+        old, new = fbank_params(init.config.frontend), fbank_params(config.frontend)
+        if old != new:  # another filter bank: the network would read different features
             raise SystemExit(f"--init {args.init}: front end {old} differs from {new}")
         model.load_state_dict(init.state_dict())
+        if frontend_dict(init.config.frontend) != frontend_dict(config.frontend):
+            # Only the causal normalisation changes: the network is kept, and the per-bin
+            # statistics are those of the newly normalised features, so its input stays standardised.
+            set_per_bin_statistics(model, builder, fe.n_mels)
     else:
-        # Per-bin normalisation from what the model will actually see (words over backgrounds),
-        # after the causal normalisation, which runs before it (each sequence from a fresh state).
-        with torch.no_grad():
-            sample = torch.cat([model.causal_features(builder.batch(8)[0])[0].reshape(-1, fe.n_mels)
-                                for _ in range(8)])
-        model.frontend.mean.copy_(sample.mean(0))
-        model.frontend.std.copy_(sample.std(0).clamp_min(1e-3))
+        set_per_bin_statistics(model, builder, fe.n_mels)
     model.set_dropout(args.dropout)
     model.to(args.device).train()
     params = count_params(model)

@@ -111,6 +111,25 @@ def main(tmp, normalization):
     check(sorted(mega_ref.load_model(adv_path).state_dict()) == sorted(mega_ref.load_model(model_path).state_dict()),
           "the adversary's head must not be saved in the model file")
 
+    # --init with another causal normalisation keeps the network and re-measures the per-bin
+    # statistics on the newly normalised features (hypothesis 4 from a trained model).
+    other = "running" if normalization != "running" else "pcen"
+    switched_path = os.path.join(tmp, "switched.safetensors")
+    run([PY, os.path.join(TRAIN, "train.py"), "--corpus", corpus, "--labels", ",".join(labels),
+         "--steps", "1", "--eval-every", "1", "--batch", "2", "--seq-frames", "200", "--versions", "1",
+         "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
+         "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2", "--lr", "1e-12",
+         "--init", model_path, "--normalization", other,
+         "--cache", os.path.join(tmp, "cache"), "--out", switched_path])
+    before, after = mega_ref.load_model(model_path), mega_ref.load_model(switched_path)
+    check(after.config.frontend.normalization == other, f"normalization after --init: {after.config.frontend.normalization}")
+    check(not torch.allclose(before.frontend.mean, after.frontend.mean),
+          "the per-bin statistics are re-measured for the new normalisation")
+    w0, w1 = before.state_dict(), after.state_dict()
+    net = [k for k in w0 if not k.startswith("frontend.")]
+    check(net and max(float((w0[k] - w1[k]).abs().max()) for k in net) < 1e-6,
+          "the network's weights come from --init (lr 1e-12: one step changes nothing)")
+
     model = mega_ref.load_model(model_path)
     check(model.config.labels == labels, f"labels in the file: {model.config.labels}")
     fe = model.config.frontend
