@@ -16,6 +16,16 @@ typedef enum { MEGA_NORM_LAYER, MEGA_NORM_SCALE, MEGA_NORM_RMS, MEGA_NORM_BATCH 
 typedef enum { MEGA_WINDOW_CHUNK, MEGA_WINDOW_SLIDING } MegaWindowMode;
 typedef enum { MEGA_ACT_SILU, MEGA_ACT_GELU } MegaActivation;
 
+/* How the model file spells each choice, in enum order (this and featnorm.h, frontend.h),
+ * NULL-terminated; defined once in config.c, which parses them, and MegaInfo reports them. */
+extern const char *const mega_attention_names[];
+extern const char *const mega_bias_names[];
+extern const char *const mega_norm_names[];
+extern const char *const mega_window_mode_names[];
+extern const char *const mega_activation_names[];
+extern const char *const mega_featnorm_names[];
+extern const char *const mega_window_names[];
+
 /* The parsed and range-checked `config` of a model file (FORMAT.md). */
 typedef struct {
   char **labels;               /* NULL-terminated, n_labels entries */

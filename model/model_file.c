@@ -413,11 +413,6 @@ static void
 fill_info (MegaModel *m)
 {
   const MegaConfig *c = &m->cfg;
-  static const char *const atts[] = { "softmax", "laplace", "relu2" };
-  static const char *const biases[] = { "simple", "rotary" };
-  static const char *const norms[] = { "layernorm", "scalenorm", "rmsnorm", "batchnorm" };
-  static const char *const modes[] = { "chunk", "sliding" };
-  static const char *const featnorms[] = { "global", "pcen", "running" };
   MegaInfo *i = &m->info;
   i->sample_rate = c->fbank.sample_rate;
   i->frame_length = mega_fbank_frame_length (m->fbank);
@@ -432,12 +427,12 @@ fill_info (MegaModel *m)
   i->n_dim = c->n_dim;
   i->n_layers = c->n_layers;
   i->window = c->window;
-  i->attention = atts[c->attention];
-  i->rel_pos_bias = biases[c->rel_pos_bias];
-  i->norm = norms[c->norm];
+  i->attention = mega_attention_names[c->attention];
+  i->rel_pos_bias = mega_bias_names[c->rel_pos_bias];
+  i->norm = mega_norm_names[c->norm];
   i->prenorm = c->prenorm;
-  i->window_mode = modes[c->window_mode];
-  i->normalization = featnorms[c->featnorm.type];
+  i->window_mode = mega_window_mode_names[c->window_mode];
+  i->normalization = mega_featnorm_names[c->featnorm.type];
   i->n_params = m->n_params;
 }
 
