@@ -49,6 +49,8 @@ typedef struct {
   float scalar;          /* scalenorm */
   float *bn_scale;       /* batchnorm: weight / sqrt(running_var + eps), owned */
   float *bn_shift;       /* batchnorm: bias - running_mean * bn_scale, owned */
+  /* as in the file, for the loader to derive the fields above from */
+  const float *scalar_file, *running_mean, *running_var;
 } MegaNorm;
 
 typedef struct {
@@ -67,6 +69,9 @@ typedef struct {
   MegaNorm nffn_norm;
   const float *fc1_w, *fc1_b;  /* [F,D], [F] */
   const float *fc2_w, *fc2_b;  /* [D,F], [D] */
+  /* as in the file, for the loader to derive ema_* and rot_* from */
+  const float *ema_delta, *ema_alpha, *ema_beta, *ema_gamma_file;  /* [D,N] */
+  const float *rotary_alpha, *rotary_beta;                         /* [Z] */
 } MegaLayer;
 
 struct MegaModel {
