@@ -94,5 +94,7 @@ main (int argc, char **argv)
   g_test_add_func ("/result-fields/round-trip", test_round_trip);
   g_test_add_func ("/result-fields/missing", test_missing_fields);
   g_test_add_func ("/result-fields/docs", test_docs_follow_table);
-  return g_test_run ();
+  int rc = g_test_run ();
+  gst_deinit ();
+  return rc;
 }
