@@ -5,6 +5,14 @@
 #include <math.h>
 #include <string.h>
 
+const char *const mega_attention_names[] = { "softmax", "laplace", "relu2", NULL };
+const char *const mega_bias_names[] = { "simple", "rotary", NULL };
+const char *const mega_norm_names[] = { "layernorm", "scalenorm", "rmsnorm", "batchnorm", NULL };
+const char *const mega_window_mode_names[] = { "chunk", "sliding", NULL };
+const char *const mega_activation_names[] = { "silu", "gelu", NULL };
+const char *const mega_featnorm_names[] = { "global", "pcen", "running", NULL };
+const char *const mega_window_names[] = { "hamming", "hanning", "povey", "rectangular", NULL };
+
 typedef struct {
   const char *path;
   GError **error;
@@ -134,16 +142,16 @@ parse_labels (Ctx *c, MegaConfig *cfg, JsonObject *root)
 static gboolean
 parse_frontend (Ctx *c, MegaFbankConfig *f, JsonObject *o)
 {
-  static const char *const windows[] = { "hamming", "hanning", "povey", "rectangular", NULL };
   const char *s = "frontend";
   int win;
-  if (!get_int (c, o, s, "sample_rate", 1000, 192000, &f->sample_rate)
+  if (!get_int (c, o, s, "sample_rate", MEGA_FBANK_MIN_RATE, MEGA_FBANK_MAX_RATE,
+          &f->sample_rate)
       || !get_double (c, o, s, "frame_length_ms", &f->frame_length_ms)
       || !get_double (c, o, s, "frame_shift_ms", &f->frame_shift_ms)
-      || !get_int (c, o, s, "n_mels", 1, 256, &f->n_mels)
+      || !get_int (c, o, s, "n_mels", 1, MEGA_FBANK_MAX_MELS, &f->n_mels)
       || !get_double (c, o, s, "low_freq", &f->low_freq)
       || !get_double (c, o, s, "high_freq", &f->high_freq)
-      || !get_choice (c, o, s, "window", windows, &win)
+      || !get_choice (c, o, s, "window", mega_window_names, &win)
       || !get_double (c, o, s, "preemphasis", &f->preemphasis)
       || !get_bool (c, o, s, "remove_dc_offset", &f->remove_dc_offset)
       || !get_double (c, o, s, "input_scale", &f->input_scale))
@@ -151,14 +159,14 @@ parse_frontend (Ctx *c, MegaFbankConfig *f, JsonObject *o)
   f->window = (MegaWindowType) win;  /* same order as MegaWindowType */
   if (f->frame_shift_ms <= 0)
     return fail (c, "frontend.frame_shift_ms %g must be > 0", f->frame_shift_ms);
-  if (f->frame_length_ms < f->frame_shift_ms || f->frame_length_ms > 1000)
+  if (f->frame_length_ms < f->frame_shift_ms || f->frame_length_ms > MEGA_FBANK_MAX_MS)
     return fail (c, "frontend.frame_length_ms %g must be within frame_shift_ms..1000",
         f->frame_length_ms);
   /* both must give at least one sample, as Kaldi computes them */
   if ((int) (f->sample_rate * f->frame_shift_ms * 0.001) < 1)
     return fail (c, "frontend.frame_shift_ms %g is shorter than one sample", f->frame_shift_ms);
   double nyquist = f->sample_rate / 2.0;
-  double high = f->high_freq > 0 ? f->high_freq : nyquist + f->high_freq;
+  double high = mega_fbank_high_hz (f);
   if (f->low_freq < 0 || !(f->low_freq < high) || high > nyquist)
     return fail (c, "frontend band low_freq %g, high_freq %g is not 0 <= low < high <= %g",
         f->low_freq, f->high_freq, nyquist);
@@ -174,12 +182,11 @@ parse_frontend (Ctx *c, MegaFbankConfig *f, JsonObject *o)
 static gboolean
 parse_featnorm (Ctx *c, MegaFeatNormConfig *n, JsonObject *o)
 {
-  static const char *const kinds[] = { "global", "pcen", "running", NULL };
   const char *s = "frontend";
   int kind;
   mega_featnorm_config_init (n);
   if (json_object_has_member (o, "normalization")) {
-    if (!get_choice (c, o, s, "normalization", kinds, &kind))
+    if (!get_choice (c, o, s, "normalization", mega_featnorm_names, &kind))
       return FALSE;
     n->type = (MegaFeatNormType) kind;  /* same order as MegaFeatNormType */
   }
@@ -208,11 +215,6 @@ parse_featnorm (Ctx *c, MegaFeatNormConfig *n, JsonObject *o)
 static gboolean
 parse_network (Ctx *c, MegaConfig *cfg, JsonObject *o)
 {
-  static const char *const atts[] = { "softmax", "laplace", "relu2", NULL };
-  static const char *const biases[] = { "simple", "rotary", NULL };
-  static const char *const norms[] = { "layernorm", "scalenorm", "rmsnorm", "batchnorm", NULL };
-  static const char *const modes[] = { "chunk", "sliding", NULL };
-  static const char *const acts[] = { "silu", "gelu", NULL };
   const char *s = "network";
   int att, bias, norm, mode, act;
   double eps;
@@ -222,13 +224,13 @@ parse_network (Ctx *c, MegaConfig *cfg, JsonObject *o)
       || !get_int (c, o, s, "ffn_dim", 0, 4096, &cfg->ffn_dim)
       || !get_int (c, o, s, "n_dim", 1, 4096, &cfg->n_dim)
       || !get_int (c, o, s, "n_layers", 1, 64, &cfg->n_layers)
-      || !get_choice (c, o, s, "attention", atts, &att)
-      || !get_choice (c, o, s, "rel_pos_bias", biases, &bias)
-      || !get_choice (c, o, s, "norm", norms, &norm)
+      || !get_choice (c, o, s, "attention", mega_attention_names, &att)
+      || !get_choice (c, o, s, "rel_pos_bias", mega_bias_names, &bias)
+      || !get_choice (c, o, s, "norm", mega_norm_names, &norm)
       || !get_bool (c, o, s, "prenorm", &cfg->prenorm)
-      || !get_choice (c, o, s, "window_mode", modes, &mode)
+      || !get_choice (c, o, s, "window_mode", mega_window_mode_names, &mode)
       || !get_int (c, o, s, "window", 1, 4096, &cfg->window)
-      || !get_choice (c, o, s, "activation", acts, &act)
+      || !get_choice (c, o, s, "activation", mega_activation_names, &act)
       || !get_double (c, o, s, "norm_eps", &eps))
     return FALSE;
   cfg->attention = (MegaAttention) att;

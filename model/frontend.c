@@ -46,6 +46,13 @@ mel_scale (double hz)
   return 1127.0 * log (1.0 + hz / 700.0);
 }
 
+double
+mega_fbank_high_hz (const MegaFbankConfig *cfg)
+{
+  double nyquist = 0.5 * cfg->sample_rate;
+  return cfg->high_freq > 0.0 ? cfg->high_freq : nyquist + cfg->high_freq;
+}
+
 /* Kaldi framing: the window size in samples is truncated, computed in double precision. */
 static int
 ms_to_samples (int rate, double ms)
@@ -59,19 +66,22 @@ ms_to_samples (int rate, double ms)
 static gboolean
 validate_config (const MegaFbankConfig *cfg, GError **error)
 {
-  if (cfg->sample_rate < 1000 || cfg->sample_rate > 192000) {
+  if (cfg->sample_rate < MEGA_FBANK_MIN_RATE || cfg->sample_rate > MEGA_FBANK_MAX_RATE) {
     g_set_error (error, MEGA_ERROR, MEGA_ERROR_FORMAT,
-        "frontend.sample_rate = %d is out of range (1000..192000)", cfg->sample_rate);
+        "frontend.sample_rate = %d is out of range (%d..%d)", cfg->sample_rate,
+        MEGA_FBANK_MIN_RATE, MEGA_FBANK_MAX_RATE);
     return FALSE;
   }
-  if (!(cfg->frame_length_ms > 0.0 && cfg->frame_length_ms <= 1000.0)) {
+  if (!(cfg->frame_length_ms > 0.0 && cfg->frame_length_ms <= MEGA_FBANK_MAX_MS)) {
     g_set_error (error, MEGA_ERROR, MEGA_ERROR_FORMAT,
-        "frontend.frame_length_ms = %g is out of range (> 0, <= 1000)", cfg->frame_length_ms);
+        "frontend.frame_length_ms = %g is out of range (> 0, <= %g)", cfg->frame_length_ms,
+        MEGA_FBANK_MAX_MS);
     return FALSE;
   }
-  if (!(cfg->frame_shift_ms > 0.0 && cfg->frame_shift_ms <= 1000.0)) {
+  if (!(cfg->frame_shift_ms > 0.0 && cfg->frame_shift_ms <= MEGA_FBANK_MAX_MS)) {
     g_set_error (error, MEGA_ERROR, MEGA_ERROR_FORMAT,
-        "frontend.frame_shift_ms = %g is out of range (> 0, <= 1000)", cfg->frame_shift_ms);
+        "frontend.frame_shift_ms = %g is out of range (> 0, <= %g)", cfg->frame_shift_ms,
+        MEGA_FBANK_MAX_MS);
     return FALSE;
   }
   int length = ms_to_samples (cfg->sample_rate, cfg->frame_length_ms);
@@ -95,9 +105,9 @@ validate_config (const MegaFbankConfig *cfg, GError **error)
         cfg->frame_shift_ms, shift, cfg->frame_length_ms, length);
     return FALSE;
   }
-  if (cfg->n_mels < 1 || cfg->n_mels > 256) {
+  if (cfg->n_mels < 1 || cfg->n_mels > MEGA_FBANK_MAX_MELS) {
     g_set_error (error, MEGA_ERROR, MEGA_ERROR_FORMAT,
-        "frontend.n_mels = %d is out of range (1..256)", cfg->n_mels);
+        "frontend.n_mels = %d is out of range (1..%d)", cfg->n_mels, MEGA_FBANK_MAX_MELS);
     return FALSE;
   }
   double nyquist = 0.5 * cfg->sample_rate;
@@ -107,7 +117,7 @@ validate_config (const MegaFbankConfig *cfg, GError **error)
         cfg->low_freq, nyquist);
     return FALSE;
   }
-  double high = cfg->high_freq > 0.0 ? cfg->high_freq : nyquist + cfg->high_freq;
+  double high = mega_fbank_high_hz (cfg);
   if (!(high > cfg->low_freq && high <= nyquist)) {
     g_set_error (error, MEGA_ERROR, MEGA_ERROR_FORMAT,
         "frontend.high_freq = %g means %g Hz, which is not in (low_freq = %g, %g] "
@@ -173,8 +183,7 @@ build_mel_banks (MegaFbank *fb)
   const MegaFbankConfig *cfg = &fb->cfg;
   int n_bins = fb->n_fft / 2;
   int n_mels = cfg->n_mels;
-  double nyquist = 0.5 * cfg->sample_rate;
-  double high = cfg->high_freq > 0.0 ? cfg->high_freq : nyquist + cfg->high_freq;
+  double high = mega_fbank_high_hz (cfg);
   double bin_width = (double) cfg->sample_rate / fb->n_fft;
   double mel_low = mel_scale (cfg->low_freq);
   double mel_delta = (mel_scale (high) - mel_low) / (n_mels + 1);

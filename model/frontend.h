@@ -33,6 +33,16 @@ typedef struct {
   double input_scale;
 } MegaFbankConfig;
 
+/* The ranges mega_fbank_new accepts; the model file's parser (config.c) checks the same ones
+ * in the file's own words. */
+#define MEGA_FBANK_MIN_RATE 1000
+#define MEGA_FBANK_MAX_RATE 192000
+#define MEGA_FBANK_MAX_MELS 256
+#define MEGA_FBANK_MAX_MS 1000.0     /* frame length and shift */
+
+/* The upper edge of the mel band in Hz: high_freq, or (Kaldi) Nyquist + high_freq if <= 0. */
+double mega_fbank_high_hz (const MegaFbankConfig *cfg);
+
 typedef struct MegaFbank MegaFbank;
 typedef struct MegaFbankState MegaFbankState;
 

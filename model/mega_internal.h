@@ -16,6 +16,16 @@ typedef enum { MEGA_NORM_LAYER, MEGA_NORM_SCALE, MEGA_NORM_RMS, MEGA_NORM_BATCH 
 typedef enum { MEGA_WINDOW_CHUNK, MEGA_WINDOW_SLIDING } MegaWindowMode;
 typedef enum { MEGA_ACT_SILU, MEGA_ACT_GELU } MegaActivation;
 
+/* How the model file spells each choice, in enum order (this and featnorm.h, frontend.h),
+ * NULL-terminated; defined once in config.c, which parses them, and MegaInfo reports them. */
+extern const char *const mega_attention_names[];
+extern const char *const mega_bias_names[];
+extern const char *const mega_norm_names[];
+extern const char *const mega_window_mode_names[];
+extern const char *const mega_activation_names[];
+extern const char *const mega_featnorm_names[];
+extern const char *const mega_window_names[];
+
 /* The parsed and range-checked `config` of a model file (FORMAT.md). */
 typedef struct {
   char **labels;               /* NULL-terminated, n_labels entries */
@@ -39,6 +49,8 @@ typedef struct {
   float scalar;          /* scalenorm */
   float *bn_scale;       /* batchnorm: weight / sqrt(running_var + eps), owned */
   float *bn_shift;       /* batchnorm: bias - running_mean * bn_scale, owned */
+  /* as in the file, for the loader to derive the fields above from */
+  const float *scalar_file, *running_mean, *running_var;
 } MegaNorm;
 
 typedef struct {
@@ -57,6 +69,9 @@ typedef struct {
   MegaNorm nffn_norm;
   const float *fc1_w, *fc1_b;  /* [F,D], [F] */
   const float *fc2_w, *fc2_b;  /* [D,F], [D] */
+  /* as in the file, for the loader to derive ema_* and rot_* from */
+  const float *ema_delta, *ema_alpha, *ema_beta, *ema_gamma_file;  /* [D,N] */
+  const float *rotary_alpha, *rotary_beta;                         /* [Z] */
 } MegaLayer;
 
 struct MegaModel {

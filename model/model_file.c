@@ -9,10 +9,134 @@
 
 #define SUPPORTED_VERSION "1"
 
+/* One axis of a tensor's shape, as a function of the config. */
+typedef enum {
+  DIM_NONE,     /* no second axis: a vector */
+  DIM_1, DIM_2,
+  DIM_M,        /* n_mels */
+  DIM_D, DIM_Z, DIM_H, DIM_F, DIM_N,
+  DIM_K,        /* n_labels */
+  DIM_E,        /* 2D + Z + H, mx_proj's output */
+  DIM_REL       /* 2C - 1, the simple relative position bias */
+} Dim;
+
+/* Which configs have a tensor. */
+typedef enum {
+  ALWAYS,
+  IF_SIMPLE_BIAS, IF_ROTARY_BIAS,
+  IF_PRENORM,
+  IF_NORM_WEIGHT,   /* layernorm, rmsnorm, batchnorm */
+  IF_NORM_BIAS,     /* layernorm, batchnorm */
+  IF_SCALENORM, IF_BATCHNORM
+} When;
+
+/* One tensor of FORMAT.md: its name after the group's prefix, its shape, when it exists, and
+ * the `const float *` of the group's struct that the loader points at its data. An entry with
+ * norm set is the group of a normalisation's tensors (norm_tensors) under name, binding the
+ * MegaNorm at dest. This table is the one place a tensor is named. */
+typedef struct {
+  const char *name;
+  Dim d0, d1;
+  When when;
+  size_t dest;
+  gboolean norm;
+} TensorSpec;
+
+static const TensorSpec norm_tensors[] = {
+  { "weight", DIM_D, DIM_NONE, IF_NORM_WEIGHT, offsetof (MegaNorm, weight), FALSE },
+  { "bias", DIM_D, DIM_NONE, IF_NORM_BIAS, offsetof (MegaNorm, bias), FALSE },
+  { "scalar", DIM_1, DIM_NONE, IF_SCALENORM, offsetof (MegaNorm, scalar_file), FALSE },
+  { "running_mean", DIM_D, DIM_NONE, IF_BATCHNORM, offsetof (MegaNorm, running_mean), FALSE },
+  { "running_var", DIM_D, DIM_NONE, IF_BATCHNORM, offsetof (MegaNorm, running_var), FALSE },
+};
+
+/* The model's own tensors before the layers (head) and after them (tail); dest in MegaModel. */
+static const TensorSpec head_tensors[] = {
+  { "frontend.mean", DIM_M, DIM_NONE, ALWAYS, offsetof (MegaModel, feat_mean), FALSE },
+  { "frontend.std", DIM_M, DIM_NONE, ALWAYS, offsetof (MegaModel, feat_std), FALSE },
+  { "input_proj.weight", DIM_D, DIM_M, ALWAYS, offsetof (MegaModel, in_w), FALSE },
+  { "input_proj.bias", DIM_D, DIM_NONE, ALWAYS, offsetof (MegaModel, in_b), FALSE },
+};
+
+static const TensorSpec tail_tensors[] = {
+  { "final_norm", DIM_NONE, DIM_NONE, IF_PRENORM, offsetof (MegaModel, final_norm), TRUE },
+  { "classifier.weight", DIM_K, DIM_D, ALWAYS, offsetof (MegaModel, cls_w), FALSE },
+  { "classifier.bias", DIM_K, DIM_NONE, ALWAYS, offsetof (MegaModel, cls_b), FALSE },
+};
+
+/* layers.<l>.mega.*, dest in MegaLayer */
+static const TensorSpec mega_tensors[] = {
+  { "norm", DIM_NONE, DIM_NONE, ALWAYS, offsetof (MegaLayer, mega_norm), TRUE },
+  { "ema.delta", DIM_D, DIM_N, ALWAYS, offsetof (MegaLayer, ema_delta), FALSE },
+  { "ema.alpha", DIM_D, DIM_N, ALWAYS, offsetof (MegaLayer, ema_alpha), FALSE },
+  { "ema.beta", DIM_D, DIM_N, ALWAYS, offsetof (MegaLayer, ema_beta), FALSE },
+  { "ema.gamma", DIM_D, DIM_N, ALWAYS, offsetof (MegaLayer, ema_gamma_file), FALSE },
+  { "ema.omega", DIM_D, DIM_NONE, ALWAYS, offsetof (MegaLayer, ema_omega), FALSE },
+  { "v_proj.weight", DIM_H, DIM_D, ALWAYS, offsetof (MegaLayer, v_w), FALSE },
+  { "v_proj.bias", DIM_H, DIM_NONE, ALWAYS, offsetof (MegaLayer, v_b), FALSE },
+  { "mx_proj.weight", DIM_E, DIM_D, ALWAYS, offsetof (MegaLayer, mx_w), FALSE },
+  { "mx_proj.bias", DIM_E, DIM_NONE, ALWAYS, offsetof (MegaLayer, mx_b), FALSE },
+  { "h_proj.weight", DIM_D, DIM_H, ALWAYS, offsetof (MegaLayer, h_w), FALSE },
+  { "h_proj.bias", DIM_D, DIM_NONE, ALWAYS, offsetof (MegaLayer, h_b), FALSE },
+  { "qk_gamma", DIM_2, DIM_Z, ALWAYS, offsetof (MegaLayer, qk_gamma), FALSE },
+  { "qk_beta", DIM_2, DIM_Z, ALWAYS, offsetof (MegaLayer, qk_beta), FALSE },
+  { "rel_pos_bias", DIM_REL, DIM_NONE, IF_SIMPLE_BIAS, offsetof (MegaLayer, rel_bias), FALSE },
+  { "rotary_alpha", DIM_Z, DIM_NONE, IF_ROTARY_BIAS, offsetof (MegaLayer, rotary_alpha), FALSE },
+  { "rotary_beta", DIM_Z, DIM_NONE, IF_ROTARY_BIAS, offsetof (MegaLayer, rotary_beta), FALSE },
+};
+
+/* layers.<l>.nffn.*, only when ffn_dim > 0; dest in MegaLayer */
+static const TensorSpec nffn_tensors[] = {
+  { "norm", DIM_NONE, DIM_NONE, ALWAYS, offsetof (MegaLayer, nffn_norm), TRUE },
+  { "fc1.weight", DIM_F, DIM_D, ALWAYS, offsetof (MegaLayer, fc1_w), FALSE },
+  { "fc1.bias", DIM_F, DIM_NONE, ALWAYS, offsetof (MegaLayer, fc1_b), FALSE },
+  { "fc2.weight", DIM_D, DIM_F, ALWAYS, offsetof (MegaLayer, fc2_w), FALSE },
+  { "fc2.bias", DIM_D, DIM_NONE, ALWAYS, offsetof (MegaLayer, fc2_b), FALSE },
+};
+
+static uint64_t
+dim_size (const MegaConfig *c, Dim d)
+{
+  uint64_t D = c->d_model, Z = c->z_dim, H = c->h_dim;
+  switch (d) {
+    case DIM_NONE: return 0;
+    case DIM_1: return 1;
+    case DIM_2: return 2;
+    case DIM_M: return (uint64_t) c->fbank.n_mels;
+    case DIM_D: return D;
+    case DIM_Z: return Z;
+    case DIM_H: return H;
+    case DIM_F: return (uint64_t) c->ffn_dim;
+    case DIM_N: return (uint64_t) c->n_dim;
+    case DIM_K: return (uint64_t) c->n_labels;
+    case DIM_E: return 2 * D + Z + H;
+    case DIM_REL: return 2 * (uint64_t) c->window - 1;
+  }
+  g_assert_not_reached ();
+}
+
+static gboolean
+applies (const MegaConfig *c, When w)
+{
+  switch (w) {
+    case ALWAYS: return TRUE;
+    case IF_SIMPLE_BIAS: return c->rel_pos_bias == MEGA_BIAS_SIMPLE;
+    case IF_ROTARY_BIAS: return c->rel_pos_bias == MEGA_BIAS_ROTARY;
+    case IF_PRENORM: return c->prenorm;
+    case IF_NORM_WEIGHT: return c->norm != MEGA_NORM_SCALE;
+    case IF_NORM_BIAS: return c->norm == MEGA_NORM_LAYER || c->norm == MEGA_NORM_BATCH;
+    case IF_SCALENORM: return c->norm == MEGA_NORM_SCALE;
+    case IF_BATCHNORM: return c->norm == MEGA_NORM_BATCH;
+  }
+  g_assert_not_reached ();
+}
+
+/* A tensor this config needs, found in the file or not yet. */
 typedef struct {
   char *name;
   int ndim;
   uint64_t shape[2];
+  const float **dest;
   size_t offset;   /* into model->params */
 } Expected;
 
@@ -21,89 +145,48 @@ typedef struct {
   GHashTable *index;   /* name -> index + 1 into list */
 } Plan;
 
+/* Plans the tensors of specs that this config has, named prefix.name, bound in base. */
 static void
-expect (Plan *p, char *name, int ndim, uint64_t d0, uint64_t d1)
+plan_group (Plan *p, const MegaConfig *c, const char *prefix, const TensorSpec *specs, size_t n,
+    void *base)
 {
-  Expected e = { name, ndim, { d0, d1 }, 0 };
-  g_array_append_val (p->list, e);
-  g_hash_table_insert (p->index, name, GUINT_TO_POINTER (p->list->len));
-}
-
-static void
-expect_norm (Plan *p, const MegaConfig *c, const char *prefix)
-{
-  uint64_t D = (uint64_t) c->d_model;
-  switch (c->norm) {
-    case MEGA_NORM_LAYER:
-      expect (p, g_strdup_printf ("%s.weight", prefix), 1, D, 0);
-      expect (p, g_strdup_printf ("%s.bias", prefix), 1, D, 0);
-      break;
-    case MEGA_NORM_SCALE:
-      expect (p, g_strdup_printf ("%s.scalar", prefix), 1, 1, 0);
-      break;
-    case MEGA_NORM_RMS:
-      expect (p, g_strdup_printf ("%s.weight", prefix), 1, D, 0);
-      break;
-    case MEGA_NORM_BATCH:
-      expect (p, g_strdup_printf ("%s.weight", prefix), 1, D, 0);
-      expect (p, g_strdup_printf ("%s.bias", prefix), 1, D, 0);
-      expect (p, g_strdup_printf ("%s.running_mean", prefix), 1, D, 0);
-      expect (p, g_strdup_printf ("%s.running_var", prefix), 1, D, 0);
-      break;
+  for (size_t i = 0; i < n; i++) {
+    const TensorSpec *s = &specs[i];
+    if (!applies (c, s->when))
+      continue;
+    char *name = prefix ? g_strdup_printf ("%s.%s", prefix, s->name) : g_strdup (s->name);
+    void *dest = (char *) base + s->dest;
+    if (s->norm) {
+      plan_group (p, c, name, norm_tensors, G_N_ELEMENTS (norm_tensors), dest);
+      g_free (name);
+      continue;
+    }
+    Expected e = { name, s->d1 == DIM_NONE ? 1 : 2, { dim_size (c, s->d0), dim_size (c, s->d1) },
+        dest, 0 };
+    g_array_append_val (p->list, e);
+    g_hash_table_insert (p->index, name, GUINT_TO_POINTER (p->list->len));
   }
 }
 
-/* The tensors FORMAT.md requires for this config, in file-independent order. */
+/* The tensors FORMAT.md requires for m's config, in file-independent order; allocates the
+ * layers their pointers will be bound in. */
 static void
-plan_tensors (Plan *p, const MegaConfig *c)
+plan_tensors (Plan *p, MegaModel *m)
 {
-  uint64_t M = c->fbank.n_mels, D = c->d_model, Z = c->z_dim, H = c->h_dim, F = c->ffn_dim;
-  uint64_t N = c->n_dim, C = c->window, K = c->n_labels;
-  expect (p, g_strdup ("frontend.mean"), 1, M, 0);
-  expect (p, g_strdup ("frontend.std"), 1, M, 0);
-  expect (p, g_strdup ("input_proj.weight"), 2, D, M);
-  expect (p, g_strdup ("input_proj.bias"), 1, D, 0);
+  const MegaConfig *c = &m->cfg;
+  m->layers = g_new0 (MegaLayer, c->n_layers);
+  plan_group (p, c, NULL, head_tensors, G_N_ELEMENTS (head_tensors), m);
   for (int l = 0; l < c->n_layers; l++) {
     char *pre = g_strdup_printf ("layers.%d.mega", l);
-    char *norm = g_strdup_printf ("%s.norm", pre);
-    expect_norm (p, c, norm);
-    g_free (norm);
-    expect (p, g_strdup_printf ("%s.ema.delta", pre), 2, D, N);
-    expect (p, g_strdup_printf ("%s.ema.alpha", pre), 2, D, N);
-    expect (p, g_strdup_printf ("%s.ema.beta", pre), 2, D, N);
-    expect (p, g_strdup_printf ("%s.ema.gamma", pre), 2, D, N);
-    expect (p, g_strdup_printf ("%s.ema.omega", pre), 1, D, 0);
-    expect (p, g_strdup_printf ("%s.v_proj.weight", pre), 2, H, D);
-    expect (p, g_strdup_printf ("%s.v_proj.bias", pre), 1, H, 0);
-    expect (p, g_strdup_printf ("%s.mx_proj.weight", pre), 2, 2 * D + Z + H, D);
-    expect (p, g_strdup_printf ("%s.mx_proj.bias", pre), 1, 2 * D + Z + H, 0);
-    expect (p, g_strdup_printf ("%s.h_proj.weight", pre), 2, D, H);
-    expect (p, g_strdup_printf ("%s.h_proj.bias", pre), 1, D, 0);
-    expect (p, g_strdup_printf ("%s.qk_gamma", pre), 2, 2, Z);
-    expect (p, g_strdup_printf ("%s.qk_beta", pre), 2, 2, Z);
-    if (c->rel_pos_bias == MEGA_BIAS_SIMPLE) {
-      expect (p, g_strdup_printf ("%s.rel_pos_bias", pre), 1, 2 * C - 1, 0);
-    } else {
-      expect (p, g_strdup_printf ("%s.rotary_alpha", pre), 1, Z, 0);
-      expect (p, g_strdup_printf ("%s.rotary_beta", pre), 1, Z, 0);
-    }
+    plan_group (p, c, pre, mega_tensors, G_N_ELEMENTS (mega_tensors), &m->layers[l]);
     g_free (pre);
-    if (F > 0) {
+    if (c->ffn_dim > 0) {
       pre = g_strdup_printf ("layers.%d.nffn", l);
-      norm = g_strdup_printf ("%s.norm", pre);
-      expect_norm (p, c, norm);
-      g_free (norm);
-      expect (p, g_strdup_printf ("%s.fc1.weight", pre), 2, F, D);
-      expect (p, g_strdup_printf ("%s.fc1.bias", pre), 1, F, 0);
-      expect (p, g_strdup_printf ("%s.fc2.weight", pre), 2, D, F);
-      expect (p, g_strdup_printf ("%s.fc2.bias", pre), 1, D, 0);
+      plan_group (p, c, pre, nffn_tensors, G_N_ELEMENTS (nffn_tensors), &m->layers[l]);
       g_free (pre);
     }
   }
-  if (c->prenorm)
-    expect_norm (p, c, "final_norm");
-  expect (p, g_strdup ("classifier.weight"), 2, K, D);
-  expect (p, g_strdup ("classifier.bias"), 1, K, 0);
+  plan_group (p, c, NULL, tail_tensors, G_N_ELEMENTS (tail_tensors), m);
 }
 
 static void
@@ -197,62 +280,29 @@ load_tensors (MegaModel *m, const MegaSafetensors *st, Plan *p, GError **error)
   return TRUE;
 }
 
-typedef struct {
-  MegaModel *m;
-  Plan *plan;
-} Binder;
-
-static const float *
-P (Binder *b, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-/* The copied data of a planned tensor. */
-static const float *
-P (Binder *b, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  char *name = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  guint idx = GPOINTER_TO_UINT (g_hash_table_lookup (b->plan->index, name));
-  g_assert (idx > 0);  /* every name asked for here was planned */
-  g_free (name);
-  return b->m->params + g_array_index (b->plan->list, Expected, idx - 1).offset;
-}
-
+/* Derives what the network reads from a bound norm's file tensors: batchnorm folded into one
+ * scale and shift, scalenorm's scalar by value. */
 static gboolean
-bind_norm (Binder *b, MegaNorm *n, const char *prefix, GError **error)
+derive_norm (MegaModel *m, MegaNorm *n, const char *prefix, GError **error)
 {
-  const MegaConfig *c = &b->m->cfg;
+  const MegaConfig *c = &m->cfg;
   size_t D = (size_t) c->d_model;
-  switch (c->norm) {
-    case MEGA_NORM_LAYER:
-      n->weight = P (b, "%s.weight", prefix);
-      n->bias = P (b, "%s.bias", prefix);
-      break;
-    case MEGA_NORM_SCALE:
-      n->scalar = P (b, "%s.scalar", prefix)[0];
-      break;
-    case MEGA_NORM_RMS:
-      n->weight = P (b, "%s.weight", prefix);
-      break;
-    case MEGA_NORM_BATCH: {
-      const float *w = P (b, "%s.weight", prefix), *bias = P (b, "%s.bias", prefix);
-      const float *mean = P (b, "%s.running_mean", prefix), *var = P (b, "%s.running_var", prefix);
-      for (size_t d = 0; d < D; d++) {
-        if (var[d] < 0) {
-          g_set_error (error, MEGA_ERROR, MEGA_ERROR_FORMAT, "%s: tensor '%s.running_var' has "
-              "a negative value at index %zu", b->m->path, prefix, d);
-          return FALSE;
-        }
-      }
-      n->bn_scale = g_new (float, D);
-      n->bn_shift = g_new (float, D);
-      for (size_t d = 0; d < D; d++) {
-        n->bn_scale[d] = w[d] / sqrtf (var[d] + c->norm_eps);
-        n->bn_shift[d] = bias[d] - mean[d] * n->bn_scale[d];
-      }
-      break;
+  if (c->norm == MEGA_NORM_SCALE)
+    n->scalar = n->scalar_file[0];
+  if (c->norm != MEGA_NORM_BATCH)
+    return TRUE;
+  for (size_t d = 0; d < D; d++) {
+    if (n->running_var[d] < 0) {
+      g_set_error (error, MEGA_ERROR, MEGA_ERROR_FORMAT, "%s: tensor '%s.running_var' has "
+          "a negative value at index %zu", m->path, prefix, d);
+      return FALSE;
     }
+  }
+  n->bn_scale = g_new (float, D);
+  n->bn_shift = g_new (float, D);
+  for (size_t d = 0; d < D; d++) {
+    n->bn_scale[d] = n->weight[d] / sqrtf (n->running_var[d] + c->norm_eps);
+    n->bn_shift[d] = n->bias[d] - n->running_mean[d] * n->bn_scale[d];
   }
   return TRUE;
 }
@@ -287,14 +337,17 @@ rotary_table (const float *v, int Z, int C)
   return out;
 }
 
+/* Points every planned tensor's destination at its copied data, then checks and derives what
+ * the per-frame code needs (EMA coefficients, rotary tables, folded batchnorm). */
 static gboolean
 bind_weights (MegaModel *m, Plan *plan, GError **error)
 {
-  Binder b = { m, plan };
   const MegaConfig *c = &m->cfg;
   int D = c->d_model, N = c->n_dim, M = c->fbank.n_mels;
-  m->feat_mean = P (&b, "frontend.mean");
-  m->feat_std = P (&b, "frontend.std");
+  for (guint i = 0; i < plan->list->len; i++) {
+    const Expected *e = &g_array_index (plan->list, Expected, i);
+    *e->dest = m->params + e->offset;
+  }
   for (int i = 0; i < M; i++) {
     if (!(m->feat_std[i] > 0)) {
       g_set_error (error, MEGA_ERROR, MEGA_ERROR_FORMAT, "%s: tensor 'frontend.std' has a "
@@ -302,74 +355,41 @@ bind_weights (MegaModel *m, Plan *plan, GError **error)
       return FALSE;
     }
   }
-  m->in_w = P (&b, "input_proj.weight");
-  m->in_b = P (&b, "input_proj.bias");
-  m->layers = g_new0 (MegaLayer, c->n_layers);
   for (int l = 0; l < c->n_layers; l++) {
     MegaLayer *L = &m->layers[l];
-    char *pre = g_strdup_printf ("layers.%d.mega", l);
-    char *norm = g_strdup_printf ("%s.norm", pre);
-    gboolean ok = bind_norm (&b, &L->mega_norm, norm, error);
+    char *norm = g_strdup_printf ("layers.%d.mega.norm", l);
+    gboolean ok = derive_norm (m, &L->mega_norm, norm, error);
     g_free (norm);
-    if (!ok) {
-      g_free (pre);
+    if (!ok)
       return FALSE;
-    }
-    const float *delta = P (&b, "%s.ema.delta", pre), *alpha = P (&b, "%s.ema.alpha", pre);
-    const float *beta = P (&b, "%s.ema.beta", pre), *gamma = P (&b, "%s.ema.gamma", pre);
     float scale = sqrtf (1.0f / (float) N);
     L->ema_pbeta = g_new (float, (size_t) D * N);
     L->ema_q = g_new (float, (size_t) D * N);
     L->ema_gamma = g_new (float, (size_t) D * N);
     for (size_t i = 0; i < (size_t) D * N; i++) {
-      float p = sigmoidf (delta[i]), a = sigmoidf (alpha[i]);
-      L->ema_pbeta[i] = p * beta[i];
+      float p = sigmoidf (L->ema_delta[i]), a = sigmoidf (L->ema_alpha[i]);
+      L->ema_pbeta[i] = p * L->ema_beta[i];
       L->ema_q[i] = 1.0f - p * a;
-      L->ema_gamma[i] = gamma[i] * scale;
+      L->ema_gamma[i] = L->ema_gamma_file[i] * scale;
     }
-    L->ema_omega = P (&b, "%s.ema.omega", pre);
-    L->v_w = P (&b, "%s.v_proj.weight", pre);
-    L->v_b = P (&b, "%s.v_proj.bias", pre);
-    L->mx_w = P (&b, "%s.mx_proj.weight", pre);
-    L->mx_b = P (&b, "%s.mx_proj.bias", pre);
-    L->h_w = P (&b, "%s.h_proj.weight", pre);
-    L->h_b = P (&b, "%s.h_proj.bias", pre);
-    L->qk_gamma = P (&b, "%s.qk_gamma", pre);
-    L->qk_beta = P (&b, "%s.qk_beta", pre);
-    if (c->rel_pos_bias == MEGA_BIAS_SIMPLE) {
-      L->rel_bias = P (&b, "%s.rel_pos_bias", pre);
-    } else {
-      L->rot_a = rotary_table (P (&b, "%s.rotary_alpha", pre), c->z_dim, c->window);
-      L->rot_b = rotary_table (P (&b, "%s.rotary_beta", pre), c->z_dim, c->window);
+    if (c->rel_pos_bias == MEGA_BIAS_ROTARY) {
+      L->rot_a = rotary_table (L->rotary_alpha, c->z_dim, c->window);
+      L->rot_b = rotary_table (L->rotary_beta, c->z_dim, c->window);
       if (L->rot_a == NULL || L->rot_b == NULL) {
         g_set_error (error, MEGA_ERROR, MEGA_ERROR_IO, "%s: cannot allocate the rotary tables "
             "of layer %d (window %d x z_dim %d)", m->path, l, c->window, c->z_dim);
-        g_free (pre);
         return FALSE;
       }
     }
-    g_free (pre);
     if (c->ffn_dim > 0) {
-      pre = g_strdup_printf ("layers.%d.nffn", l);
-      norm = g_strdup_printf ("%s.norm", pre);
-      ok = bind_norm (&b, &L->nffn_norm, norm, error);
+      norm = g_strdup_printf ("layers.%d.nffn.norm", l);
+      ok = derive_norm (m, &L->nffn_norm, norm, error);
       g_free (norm);
-      if (ok) {
-        L->fc1_w = P (&b, "%s.fc1.weight", pre);
-        L->fc1_b = P (&b, "%s.fc1.bias", pre);
-        L->fc2_w = P (&b, "%s.fc2.weight", pre);
-        L->fc2_b = P (&b, "%s.fc2.bias", pre);
-      }
-      g_free (pre);
       if (!ok)
         return FALSE;
     }
   }
-  if (c->prenorm && !bind_norm (&b, &m->final_norm, "final_norm", error))
-    return FALSE;
-  m->cls_w = P (&b, "classifier.weight");
-  m->cls_b = P (&b, "classifier.bias");
-  return TRUE;
+  return !c->prenorm || derive_norm (m, &m->final_norm, "final_norm", error);
 }
 
 static const char *
@@ -413,11 +433,6 @@ static void
 fill_info (MegaModel *m)
 {
   const MegaConfig *c = &m->cfg;
-  static const char *const atts[] = { "softmax", "laplace", "relu2" };
-  static const char *const biases[] = { "simple", "rotary" };
-  static const char *const norms[] = { "layernorm", "scalenorm", "rmsnorm", "batchnorm" };
-  static const char *const modes[] = { "chunk", "sliding" };
-  static const char *const featnorms[] = { "global", "pcen", "running" };
   MegaInfo *i = &m->info;
   i->sample_rate = c->fbank.sample_rate;
   i->frame_length = mega_fbank_frame_length (m->fbank);
@@ -432,12 +447,12 @@ fill_info (MegaModel *m)
   i->n_dim = c->n_dim;
   i->n_layers = c->n_layers;
   i->window = c->window;
-  i->attention = atts[c->attention];
-  i->rel_pos_bias = biases[c->rel_pos_bias];
-  i->norm = norms[c->norm];
+  i->attention = mega_attention_names[c->attention];
+  i->rel_pos_bias = mega_bias_names[c->rel_pos_bias];
+  i->norm = mega_norm_names[c->norm];
   i->prenorm = c->prenorm;
-  i->window_mode = modes[c->window_mode];
-  i->normalization = featnorms[c->featnorm.type];
+  i->window_mode = mega_window_mode_names[c->window_mode];
+  i->normalization = mega_featnorm_names[c->featnorm.type];
   i->n_params = m->n_params;
 }
 
@@ -456,7 +471,7 @@ mega_model_load (const char *path, GError **error)
   if (ok) {
     plan.list = g_array_new (FALSE, FALSE, sizeof (Expected));
     plan.index = g_hash_table_new (g_str_hash, g_str_equal);
-    plan_tensors (&plan, &m->cfg);
+    plan_tensors (&plan, m);
     ok = load_tensors (m, st, &plan, error) && bind_weights (m, &plan, error);
   }
   if (ok) {

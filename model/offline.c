@@ -10,6 +10,7 @@
  * 3.65 vs 11.8 ms. The recurrence also makes offline equal to streaming by construction.
  */
 #include "mega_internal.h"
+#include "kernels.h"
 
 #include <math.h>
 #include <string.h>
@@ -133,13 +134,6 @@ void
 mega_softmax_rows (float *rows, size_t n_frames, int n_labels)
 {
   for (size_t t = 0; t < n_frames; t++) {
-    float *r = rows + t * (size_t) n_labels;
-    float mx = r[0], sum = 0.0f;
-    for (int k = 1; k < n_labels; k++)
-      mx = MAX (mx, r[k]);
-    for (int k = 0; k < n_labels; k++)
-      sum += r[k] = expf (r[k] - mx);
-    for (int k = 0; k < n_labels; k++)
-      r[k] /= sum;
+    softmax (rows + t * (size_t) n_labels, n_labels, TRUE);
   }
 }

@@ -43,7 +43,8 @@
  *
  * ## Detections: message, event and meta
  *
- * Each detection is one #GstStructure named `megaclassify`:
+ * Each detection is one #GstStructure named `megaclassify` (fields in this order; the list
+ * follows the table in plugin/result_fields.c, which tests/plugin/test_result_fields.c checks):
  *
  * * `label` (string): the detected label.
  * * `class-index` (int): its index in #GstMegaClassify:labels.
@@ -126,6 +127,7 @@
 #include "mega.h"
 #include "megaclassify-defaults.h"
 #include "monoinput.h"
+#include "result_fields.h"
 #include "results.h"
 
 GST_DEBUG_CATEGORY_STATIC (mega_classify_debug);
@@ -398,8 +400,9 @@ report_detection (GstMegaClassify *self, const MegaDetection *det)
   }
   GstClockTime start = sample_time (self, det->start_frame * self->shift);
   GstClockTime stop = sample_time (self, det->end_frame * self->shift + self->frame_length);
-  GstStructure *s = mega_result_detection (self->labels[det->label], det->label,
-      det->confidence, &t, start, stop);
+  MegaDetectionResult r = { self->labels[det->label], det->label, det->confidence,
+    t.timestamp, t.stream_time, t.running_time, t.duration, start, stop };
+  GstStructure *s = mega_detection_result_to_structure (&r);
   GST_INFO_OBJECT (self, "detected %s (%.3f) at %" GST_TIME_FORMAT, self->labels[det->label],
       det->confidence, GST_TIME_ARGS (t.timestamp));
 

@@ -2,22 +2,6 @@
 #include "results.h"
 
 GstStructure *
-mega_result_detection (const char *label, int class_index, double confidence,
-    const MegaResultTimes *t, GstClockTime start, GstClockTime end)
-{
-  return gst_structure_new ("megaclassify",
-      "label", G_TYPE_STRING, label,
-      "class-index", G_TYPE_INT, class_index,
-      "confidence", G_TYPE_DOUBLE, confidence,
-      "timestamp", G_TYPE_UINT64, t->timestamp,
-      "stream-time", G_TYPE_UINT64, t->stream_time,
-      "running-time", G_TYPE_UINT64, t->running_time,
-      "duration", G_TYPE_UINT64, t->duration,
-      "start", G_TYPE_UINT64, start,
-      "end", G_TYPE_UINT64, end, NULL);
-}
-
-GstStructure *
 mega_result_top_k (const char *name, const char *const *labels, const double *scores,
     int n, int k, int first)
 {

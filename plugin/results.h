@@ -1,5 +1,6 @@
-/* The GstStructures megaclassify hands out (the field list is documented in
- * gstmegaclassify.c) and the custom buffer meta that carries a detection. */
+/* The summary and posteriors structures megaclassify hands out (documented in
+ * gstmegaclassify.c; a detection's fields: result_fields.h) and the custom buffer meta that
+ * carries a detection. */
 #ifndef MEGA_RESULTS_H
 #define MEGA_RESULTS_H
 
@@ -13,9 +14,6 @@ G_BEGIN_DECLS
 typedef struct {
   GstClockTime timestamp, stream_time, running_time, duration;
 } MegaResultTimes;
-
-GstStructure *mega_result_detection (const char *label, int class_index, double confidence,
-    const MegaResultTimes *times, GstClockTime start, GstClockTime end);
 
 /* Top-k of `scores` (n values, all labels) as labels/scores arrays plus label/confidence of
  * the first one. `first` >= 0 puts that class first whatever its score (the summary's

@@ -1,6 +1,7 @@
 /* Runs one input through uridecodebin ! audioconvert ! megaclassify ! fakesink and
  * collects the element's messages. */
 #include "job.h"
+#include "result_fields.h"
 #include "values.h"
 
 #include <errno.h>
@@ -166,23 +167,18 @@ get_time (const GstStructure *s, const gchar *field)
 static void
 take_detection (McJob *job, const GstStructure *s)
 {
-  McDetection d = { 0 };
-  d.label = g_strdup (gst_structure_get_string (s, "label"));
-  if (d.label == NULL)
+  MegaDetectionResult r;
+  if (!mega_detection_result_from_structure (s, &r))
     return;
-  if (!gst_structure_get_int (s, "class-index", &d.class_index))
-    d.class_index = -1;
-  gst_structure_get_double (s, "confidence", &d.confidence);
-  GstClockTime ts = get_time (s, "timestamp"), dur = get_time (s, "duration");
-  d.time = ts;
-  d.start = get_time (s, "start");
-  d.end = get_time (s, "end");
+  McDetection d = { (gchar *) r.label, r.class_index, r.confidence, r.start, r.end,
+      r.timestamp };
   /* Without a keyword estimate, the window that made the decision is the span. */
   if (!GST_CLOCK_TIME_IS_VALID (d.start))
-    d.start = ts;
+    d.start = r.timestamp;
   if (!GST_CLOCK_TIME_IS_VALID (d.end))
-    d.end = GST_CLOCK_TIME_IS_VALID (ts) && GST_CLOCK_TIME_IS_VALID (dur) ? ts + dur : ts;
-  g_array_append_val (job->detections, d);
+    d.end = GST_CLOCK_TIME_IS_VALID (r.timestamp) && GST_CLOCK_TIME_IS_VALID (r.duration)
+        ? r.timestamp + r.duration : r.timestamp;
+  g_array_append_val (job->detections, d);  /* d owns the label now */
 }
 
 static void
@@ -292,7 +288,7 @@ wait_for_end (McJob *job, const McSettings *settings, GstElement *pipeline)
         }
         break;
       case GST_MESSAGE_ELEMENT:
-        if (gst_structure_has_name (s, "megaclassify"))
+        if (gst_structure_has_name (s, MEGA_DETECTION_NAME))
           take_detection (job, s);
         else if (gst_structure_has_name (s, "megaclassify-summary"))
           take_summary (job, s);
