@@ -1,7 +1,9 @@
 """The element's decision rules in Python, for evaluation and for choosing its defaults.
 
-Mirrors plugin/detector.c (the C code is the product; this copy is checked against it by
-tests/train/test_decision.py through the real element):
+Mirrors plugin/detector.c (the C code is the product; this copy is checked against it through
+the real element by tests/train/test_train_smoke.py, every label's end-of-stream summary score,
+and by every evaluate.py run, `decision_agreement_percent`). The detection rule lives only in C
+(score_streams.py scores the element's own events):
 
   smoothed[t] = mean of the posteriors of frames max(0, t-W+1) .. t          (W = smoothing)
   detection at t: c = argmax over non-background labels of smoothed[t];
@@ -31,25 +33,6 @@ def smooth(post, window):
     t = np.arange(1, len(post) + 1)
     lo = np.maximum(0, t - window)
     return (c[t] - c[lo]) / (t - lo)[:, None]
-
-
-def detect(post, labels, window, threshold, suppression, minimum_count=3):
-    """post: [T, K] posteriors. Returns [(frame, class, confidence)]."""
-    fg = np.array([not is_background(l) for l in labels])
-    sm = smooth(post, window)
-    out, last, last_t = [], None, None
-    for t in range(len(post)):
-        if not _ready(t, window, minimum_count):
-            continue
-        scores = np.where(fg, sm[t], -1.0)
-        c = int(np.argmax(scores))
-        if scores[c] < threshold:
-            continue
-        if c == last and t - last_t < suppression:
-            continue
-        out.append((t, c, float(sm[t, c])))
-        last, last_t = c, t
-    return out
 
 
 def clip_decision(post, labels, window, threshold, minimum_count=3):
