@@ -11,30 +11,14 @@ import datetime
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
-import wave
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RECORDING = os.path.join(ROOT, "examples", "data", "commands.wav")
+sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
+from archive import make_clips  # noqa: E402  (the batch tests' archive: the same clips)
 BEGIN, END = "<!-- batch-throughput (bench/batch_throughput.py) -->", "<!-- /batch-throughput -->"
-
-
-def make_clips(outdir, n, seconds):
-    with wave.open(RECORDING) as w:
-        rate, width, frames = w.getframerate(), w.getsampwidth(), w.readframes(w.getnframes())
-    length = int(seconds * rate) * width
-    paths = []
-    for i in range(n):
-        start = (i * 7919 * width) % (len(frames) - length) // width * width
-        path = os.path.join(outdir, f"clip{i:05d}.wav")
-        with wave.open(path, "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(width)
-            out.setframerate(rate)
-            out.writeframes(frames[start:start + length])
-        paths.append(path)
-    return paths
 
 
 def timed(cmds, outdir, n):

@@ -105,19 +105,13 @@ class SequenceBuilder:
             feats += 2.0 * math.log(10.0) * (speech_db - snr) / 20.0
             feats.clamp_(min=FLOOR)   # the filter bank never goes below its log floor
         domains = torch.full((n,), IGNORE, dtype=torch.long)
-        for t0, seg, _, label, s, e, domain in words:
+        for t0, seg, _, _, s, e, domain in words:
             feats[t0: t0 + len(seg)] = torch.logaddexp(feats[t0: t0 + len(seg)], seg)
             domains[max(0, s): min(n, e)] = domain
-            if label == self.unknown:
-                mid = s + int(round((e - s + 1) * self.unknown_from))
-                target[max(0, s):max(0, mid)] = IGNORE
-                target[max(0, mid): min(n, e + UNKNOWN_TAIL)] = self.unknown
-            else:
-                mid = s + int(round((e - s + 1) * self.label_from))
-                target[max(0, s):max(0, mid)] = IGNORE
-                target[max(0, mid): min(n, e + TAIL)] = label
         if self.layout == "clip":
             self._score_only_the_end(target, words)
+        else:
+            self._score_words(target, words)
         if self.specaugment:
             self._spec_augment(feats)
         return (feats, target, domains) if self.with_domains else (feats, target)
@@ -166,6 +160,20 @@ class SequenceBuilder:
         else:
             t, s, e = shift, s + shift, e + shift
         return [(t, seg[:n - t], level, label, s, e, domain)]
+
+    def _score_words(self, target, words):
+        """Stream targets: each word from `label_from` (keywords) or `unknown_from` (unknown
+        words) of it to a tail after its end; the start of the word is not scored."""
+        n = len(target)
+        for _, _, _, label, s, e, _ in words:
+            if label == self.unknown:
+                mid = s + int(round((e - s + 1) * self.unknown_from))
+                target[s:mid] = IGNORE
+                target[mid: min(n, e + UNKNOWN_TAIL)] = self.unknown
+            else:
+                mid = s + int(round((e - s + 1) * self.label_from))
+                target[s:mid] = IGNORE
+                target[mid: min(n, e + TAIL)] = label
 
     def _score_only_the_end(self, target, words):
         """Clip examples are scored on their last frames only: from the word's end on, with its

@@ -4,7 +4,9 @@ inputs that fail (a missing file, a corrupt one)."""
 import os
 import wave
 
-from helpers import RECORDING
+# From this file's place, not helpers' environment, so bench/batch_throughput.py can use it too.
+RECORDING = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                         "examples", "data", "commands.wav")
 
 
 def make_clips(outdir, n, seconds=1.0, prefix="clip"):
