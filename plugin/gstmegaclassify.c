@@ -84,23 +84,29 @@
  *
  * ## Summary at EOS: `megaclassify-summary`
  *
- * Before EOS goes downstream the element drains its resampler and posts one element message
- * with the clip-level result, for classifying short clips and whole files. Each label's clip
+ * Before EOS goes downstream the element drains its resampler, runs
+ * #GstMegaClassify:end-padding of digital silence through the model (250 ms by default: the
+ * model decides on a word up to about 250 ms after the word ends, so without it a clip that
+ * stops right after its word, as 1-s keyword clips do, would end before the decision) and
+ * posts one element message with the clip-level result, for classifying short clips and whole
+ * files. Detections made in the padding are reported with their window clipped to the end of
+ * the audio (`timestamp` and `end` are at most the audio's end). Each label's clip
  * score is its peak smoothed posterior (the window mean the detections use) over every frame
  * since the element started or the last FLUSH_STOP (resets inside the stream do not clear it),
  * counting frames where the window holds at least #GstMegaClassify:minimum-count frames. The
  * clip's class is the best non-background label whose score reaches #GstMegaClassify:threshold;
  * else the best background label other than `_silence_` that reaches it; else `_silence_`.
  * (A mean over the clip would let the silence around a single word outvote it.) The frames are
- * exactly those mega_model_forward_audio() gives for the same audio (no padding), except that
- * audio shorter than one frame is zero-padded to one frame. Fields:
+ * exactly those mega_model_forward_audio() gives for the audio followed by the end-padding's
+ * zeros (at the model's rate), and at least one frame: audio shorter than that is zero-padded
+ * to one frame. Fields:
  *
  * * `label`, `class-index`, `confidence`: the clip's class and its score.
  * * `labels`, `scores` (#GstValueArray): the top-k labels, the clip's class first, then the
  *   others by descending score.
- * * `frames` (guint64): number of frames averaged.
+ * * `frames` (guint64): number of frames the peaks were taken over (the end-padding's included).
  * * `timestamp` (guint64): buffer time of the first sample analysed.
- * * `duration` (guint64): duration of the audio analysed.
+ * * `duration` (guint64): duration of the audio analysed (the end-padding not included).
  *
  * No message is ever posted from an empty window, and no field is ever NaN.
  *
@@ -146,12 +152,13 @@ enum {
   PROP_POST_MESSAGES,
   PROP_EMIT_EVENTS,
   PROP_ATTACH_META,
+  PROP_END_PADDING,
 };
 
 /* Properties the streaming thread reads; copied under the object lock once per buffer. */
 typedef struct {
   gdouble threshold;
-  guint64 smoothing, suppression, interval;
+  guint64 smoothing, suppression, interval, end_padding;
   guint minimum_count, top_k;
   gboolean post_messages, emit_events, attach_meta;
 } Settings;
@@ -180,6 +187,8 @@ struct _GstMegaClassify {
   GstClockTime base_pts;
   guint64 interval_k, interval_used;
   guint64 last_end_sample;   /* end of the newest frame, model samples since reset */
+  guint64 pushed;            /* model samples given to the stream since reset */
+  guint64 audio_end;         /* while padding at EOS: where the audio ended (else G_MAXUINT64) */
   gboolean *background;      /* per label: name starts with '_' */
   int silence;               /* index of `_silence_`, or -1 */
   double *summary_peak;      /* per label: highest smoothed posterior since start/flush */
@@ -337,6 +346,8 @@ reset_stream (GstMegaClassify *self)
   self->started = FALSE;
   self->interval_k = 0;
   self->last_end_sample = 0;
+  self->pushed = 0;
+  self->audio_end = G_MAXUINT64;
   self->silent_in = 0;
 }
 
@@ -393,13 +404,20 @@ report_detection (GstMegaClassify *self, const MegaDetection *det)
   MegaResultTimes t;
   guint64 end = det->frame * self->shift + self->frame_length;
   guint64 span = (det->frame - det->window_first) * self->shift + self->frame_length;
+  if (end > self->audio_end) {
+    /* decided in the padding at EOS: the window is reported as the audio it covered */
+    guint64 over = end - self->audio_end;
+    span = span > over ? span - over : 0;
+    end = self->audio_end;
+  }
   if (!result_times (self, end, span, &t)) {
     GST_DEBUG_OBJECT (self, "detection of %s outside the segment, not reported",
         self->labels[det->label]);
     return;
   }
-  GstClockTime start = sample_time (self, det->start_frame * self->shift);
-  GstClockTime stop = sample_time (self, det->end_frame * self->shift + self->frame_length);
+  GstClockTime start = sample_time (self, MIN (det->start_frame * self->shift, self->audio_end));
+  GstClockTime stop = sample_time (self, MIN (det->end_frame * self->shift + self->frame_length,
+          self->audio_end));
   MegaDetectionResult r = { self->labels[det->label], det->label, det->confidence,
     t.timestamp, t.stream_time, t.running_time, t.duration, start, stop };
   GstStructure *s = mega_detection_result_to_structure (&r);
@@ -467,7 +485,7 @@ handle_frame (GstMegaClassify *self, const float *logits, guint64 frame)
   if (fired)
     report_detection (self, &det);
 
-  if (self->snap.interval && self->snap.post_messages) {
+  if (self->snap.interval && self->snap.post_messages && self->audio_end == G_MAXUINT64) {
     guint64 k = gst_util_uint64_scale_int (self->last_end_sample, GST_SECOND, self->rate)
         / self->snap.interval;
     if (k > self->interval_k) {
@@ -490,6 +508,7 @@ on_mono (const float *samples, gsize n, gpointer user_data)
 {
   GstMegaClassify *self = user_data;
   self->summary_samples += n;
+  self->pushed += n;
   mega_stream_push_audio (self->stream, samples, n, on_logits, self);
 }
 
@@ -538,6 +557,7 @@ skip_silence (GstMegaClassify *self, guint64 n_in, guint64 n_out)
   self->silent_in += n_in;
   self->summary_samples += n_out;
   self->summary_frames += frames;
+  self->pushed += n_out;
   self->last_end_sample += n_out;
   /* the skipped frames would have posted the posteriors of their interval multiples */
   if (self->snap.interval)
@@ -583,7 +603,19 @@ feed_silence (GstMegaClassify *self, guint64 n_in)
   feed_zeros (self, n_in);
 }
 
-/* End of stream: everything still buffered goes through the model, then the summary. */
+/* Zeros straight into the model (after the resampler), outside the summary's duration. */
+static void
+push_zeros (GstMegaClassify *self, guint64 n)
+{
+  if (n == 0)
+    return;
+  float *zeros = g_new0 (float, n);
+  mega_stream_push_audio (self->stream, zeros, n, on_logits, self);
+  g_free (zeros);
+}
+
+/* End of stream: everything still buffered goes through the model, then end-padding of
+ * silence (so that a word at the very end reaches its decision), then the summary. */
 static void
 finish_stream (GstMegaClassify *self)
 {
@@ -591,13 +623,14 @@ finish_stream (GstMegaClassify *self)
     return;
   take_snapshot (self);
   mega_mono_input_drain (self->input, on_mono, self);
+  self->audio_end = self->pushed;
+  push_zeros (self, gst_util_uint64_scale_round (self->snap.end_padding, self->rate, GST_SECOND));
   if (self->summary_frames == 0 && self->summary_samples > 0
       && mega_stream_frames (self->stream) == 0) {
     /* A clip shorter than one frame still gets one (zero-padded) frame. */
-    guint64 missing = self->frame_length - MIN (self->summary_samples, (guint64) self->frame_length);
-    float *zeros = g_new0 (float, missing);
-    mega_stream_push_audio (self->stream, zeros, missing, on_logits, self);
-    g_free (zeros);
+    guint64 have = self->pushed + gst_util_uint64_scale_round (self->snap.end_padding, self->rate,
+        GST_SECOND);
+    push_zeros (self, self->frame_length - MIN (have, (guint64) self->frame_length));
   }
   if (self->summary_frames > 0 && self->snap.post_messages) {
     int decided = mega_clip_decision (self->summary_peak, self->background, self->silence,
@@ -610,6 +643,7 @@ finish_stream (GstMegaClassify *self)
         gst_util_uint64_scale_int (self->summary_samples, GST_SECOND, self->rate), NULL);
     post_structure (self, s);
   }
+  self->audio_end = G_MAXUINT64;
   self->started = FALSE;
 }
 
@@ -844,6 +878,9 @@ gst_mega_classify_set_property (GObject *object, guint prop_id, const GValue *va
     case PROP_EMIT_EVENTS:
       self->props.emit_events = g_value_get_boolean (value);
       break;
+    case PROP_END_PADDING:
+      self->props.end_padding = g_value_get_uint64 (value);
+      break;
     case PROP_ATTACH_META:{
       gboolean attach = g_value_get_boolean (value);
       self->props.attach_meta = attach;
@@ -922,6 +959,9 @@ gst_mega_classify_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_EMIT_EVENTS:
       g_value_set_boolean (value, self->props.emit_events);
       break;
+    case PROP_END_PADDING:
+      g_value_set_uint64 (value, self->props.end_padding);
+      break;
     case PROP_ATTACH_META:
       g_value_set_boolean (value, self->props.attach_meta);
       break;
@@ -959,7 +999,9 @@ gst_mega_classify_init (GstMegaClassify *self)
     .post_messages = MEGACLASSIFY_DEFAULT_POST_MESSAGES,
     .emit_events = MEGACLASSIFY_DEFAULT_EMIT_EVENTS,
     .attach_meta = MEGACLASSIFY_DEFAULT_ATTACH_META,
+    .end_padding = MEGACLASSIFY_DEFAULT_END_PADDING,
   };
+  self->audio_end = G_MAXUINT64;
   self->summary_ts = GST_CLOCK_TIME_NONE;
   g_queue_init (&self->pending_events);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), !MEGACLASSIFY_DEFAULT_ATTACH_META);
@@ -1030,6 +1072,12 @@ gst_mega_classify_class_init (GstMegaClassifyClass *klass)
           "Attach each detection to its buffer as a GstCustomMeta named MegaClassifyMeta "
           "(turns pass-through off so buffers can be made writable)",
           MEGACLASSIFY_DEFAULT_ATTACH_META, live));
+  g_object_class_install_property (gobject_class, PROP_END_PADDING,
+      g_param_spec_uint64 ("end-padding", "End padding",
+          "Digital silence run through the model at EOS, in nanoseconds, so that a word that "
+          "ends with the audio still reaches its decision (the model decides up to ~250 ms "
+          "after a word); 0 analyses exactly the audio", 0, MEGACLASSIFY_MAX_END_PADDING,
+          MEGACLASSIFY_DEFAULT_END_PADDING, live));
 
   gst_element_class_set_static_metadata (element_class, "Mega audio classifier",
       "Filter/Analyzer/Audio",

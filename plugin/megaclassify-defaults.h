@@ -12,10 +12,14 @@
 #define MEGACLASSIFY_DEFAULT_POST_MESSAGES  TRUE
 #define MEGACLASSIFY_DEFAULT_EMIT_EVENTS    TRUE
 #define MEGACLASSIFY_DEFAULT_ATTACH_META    FALSE
+/* The model decides on a word up to about 250 ms after it ends (the training labels hold a
+ * keyword for 25 frames past its end), so audio that stops right after a word is heard out. */
+#define MEGACLASSIFY_DEFAULT_END_PADDING    (250 * GST_MSECOND)
 
 /* Upper bounds of the time properties; the smoothing bound also sizes the detector's ring. */
 #define MEGACLASSIFY_MAX_SMOOTHING          (10 * GST_SECOND)
 #define MEGACLASSIFY_MAX_SUPPRESSION        (3600 * GST_SECOND)
+#define MEGACLASSIFY_MAX_END_PADDING        (10 * GST_SECOND)
 
 /* Highest input rate the element accepts. The resampler's filter grows with the ratio to the
  * model's rate, and near G_MAXINT it asks for hundreds of GB (g_malloc aborts the process).

@@ -93,10 +93,15 @@ downmix (MegaMonoInput *in, const guint8 *data, gsize n)
     }
   } else {
     const gint32 *s = in->unpacked;
+    /* unpack fills the bits below the format's depth (an S16 0 becomes 0x8000, 2^-16 of full
+     * scale); cleared, a sample is exactly its integer over full scale, as every WAV reader
+     * reads it, and digital silence is exactly 0 like the padding the element adds at EOS */
+    int depth = GST_AUDIO_FORMAT_INFO_DEPTH (finfo);
+    guint32 keep = depth >= 32 ? 0xffffffffu : ~((1u << (32 - depth)) - 1);
     for (gsize i = 0; i < n; i++) {
       double acc = 0;
       for (int c = 0; c < channels; c++)
-        acc += s[i * channels + c];
+        acc += (gint32) ((guint32) s[i * channels + c] & keep);
       in->mono[i] = (float) (acc / channels / 2147483648.0);
     }
   }

@@ -67,7 +67,7 @@ def main():
     d = dict(element_defaults(), frame_shift_ms=model.config.frontend.frame_shift_ms)
     index = CorpusIndex(a.real, labels)
     clips = index.clips["train"]
-    posts = torch_posteriors(model, [index.path(rel) for rel, _ in clips])
+    posts = torch_posteriors(model, [index.path(rel) for rel, _ in clips], d["end_padding_ms"])
     rows = sweep(posts, np.array([lab for _, lab in clips]), labels, d, [float(v) for v in a.offsets.split(",")])
     best = choose(rows, a.max_trigger)
     for r in rows:

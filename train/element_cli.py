@@ -14,7 +14,8 @@ UNITS_MS = {"GST_MSECOND": 1.0, "GST_SECOND": 1000.0, "GST_USECOND": 1e-3}
 
 
 def element_defaults(path=DEFAULTS_H):
-    """{'threshold': float, 'smoothing_ms': float, 'suppression_ms': float, 'minimum_count': int}"""
+    """{'threshold': float, 'smoothing_ms': float, 'suppression_ms': float, 'minimum_count': int,
+    'end_padding_ms': float}"""
     text = open(path).read()
 
     def value(name):
@@ -30,7 +31,8 @@ def element_defaults(path=DEFAULTS_H):
         return float(m.group(1)) * UNITS_MS[m.group(2)]
 
     return {"threshold": float(value("THRESHOLD")), "smoothing_ms": ms(value("SMOOTHING")),
-            "suppression_ms": ms(value("SUPPRESSION")), "minimum_count": int(value("MINIMUM_COUNT"))}
+            "suppression_ms": ms(value("SUPPRESSION")), "minimum_count": int(value("MINIMUM_COUNT")),
+            "end_padding_ms": ms(value("END_PADDING"))}
 
 
 def frames_for_ms(ms, frame_shift_ms):
@@ -51,13 +53,13 @@ def _env():
 
 
 def run_cli(files, model, mode, threshold=None, smoothing_ms=None, suppression_ms=None,
-            minimum_count=None, top_k=None, jobs=2, timeout=3600):
+            minimum_count=None, top_k=None, jobs=2, timeout=3600, end_padding_ms=None):
     """mode 'clip' or 'events'; returns {file: parsed JSON object} (JSON lines output)."""
     cmd = [cli_path(), "--quiet", "--format", "json", "--model", model, "--jobs", str(jobs),
            "--clip" if mode == "clip" else "--events"]
     for opt, val in (("--threshold", threshold), ("--smoothing", smoothing_ms),
                      ("--suppression", suppression_ms), ("--minimum-count", minimum_count),
-                     ("--top-k", top_k)):
+                     ("--top-k", top_k), ("--end-padding", end_padding_ms)):
         if val is not None:
             cmd += [opt, f"{val:g}" if isinstance(val, float) else str(val)]
     r = subprocess.run(cmd + list(files), capture_output=True, text=True, env=_env(), timeout=timeout)

@@ -56,15 +56,17 @@ def silence_clips(streams_dir, out_dir, labels, per_stream=10, margin=0.15):
 
 
 @torch.no_grad()
-def torch_posteriors(model, paths, batch=64):
-    """Per-clip posteriors [T_i, K] from a zero state. Clips of different lengths share a batch
-    by padding at the end: the model is causal, so padding never changes earlier frames."""
+def torch_posteriors(model, paths, end_padding_ms, batch=64):
+    """Per-clip posteriors [T_i, K] from a zero state, of each clip followed by the element's
+    end-padding of zeros (at least one frame, as the element). Clips of different lengths share
+    a batch by padding at the end: the model is causal, so padding never changes earlier frames."""
     fe = model.config.frontend
     feats = []
     for p in paths:
         x, rate = read_wav(p)
         if rate != fe.sample_rate:
             raise ValueError(f"{p}: rate {rate}, the model wants {fe.sample_rate}")
+        x = np.concatenate([x, np.zeros(int(round(end_padding_ms * rate / 1000)), dtype=x.dtype)])
         if len(x) < int(fe.frame_length_ms * rate / 1000):  # the element pads to one frame
             x = np.pad(x, (0, int(fe.frame_length_ms * rate / 1000) - len(x)))
         feats.append(features_from_audio(torch.from_numpy(x), fe))
@@ -88,7 +90,8 @@ def decide_torch(posts, labels, d):
 def decide_element(paths, model_path, labels, d, jobs=2):
     """Clip label indices and score vectors from the element's `megaclassify-summary`."""
     res = run_cli(paths, model_path, "clip", threshold=d["threshold"], smoothing_ms=d["smoothing_ms"],
-                  minimum_count=d["minimum_count"], top_k=len(labels), jobs=jobs)
+                  minimum_count=d["minimum_count"], top_k=len(labels), jobs=jobs,
+                  end_padding_ms=d["end_padding_ms"])
     pred, scores = [], []
     for p in paths:
         o = res[p]

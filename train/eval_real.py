@@ -51,7 +51,7 @@ def evaluate_real_clips(model, model_path, labels, d, real_dir, thresholds, jobs
     paths = [c[0] for c in clips]
     truth = np.array([c[1] for c in clips])
     speakers = [c[2] for c in clips]
-    posts = torch_posteriors(model, paths)
+    posts = torch_posteriors(model, paths, d["end_padding_ms"])
     torch_pred, torch_scores = decide_torch(posts, labels, d)
     elem_pred, _ = decide_element(paths, model_path, labels, d, jobs)
     per = clip_metrics(labels, truth, elem_pred, speakers)
@@ -61,7 +61,7 @@ def evaluate_real_clips(model, model_path, labels, d, real_dir, thresholds, jobs
         sweep.append(dict(threshold=th, **clip_summary(labels, truth, p)))
     kw_labels = [l for l in labels if not is_background(l)]
     return {
-        "set": real_dir, "settings": {k: d[k] for k in ("threshold", "smoothing_ms", "minimum_count")},
+        "set": real_dir, "settings": {k: d[k] for k in ("threshold", "smoothing_ms", "minimum_count", "end_padding_ms")},
         "element": clip_summary(labels, truth, elem_pred),
         "torch": clip_summary(labels, truth, torch_pred),
         "decision_agreement_percent": round(100.0 * float((torch_pred == elem_pred).mean()), 2),

@@ -49,7 +49,7 @@ def floats(text):
     return [float(x) for x in text.split(",") if x.strip()]
 
 
-def prepare_clips(a, model, labels, work):
+def prepare_clips(a, model, labels, work, d):
     """The clip set and the PyTorch posteriors of every clip (computed once)."""
     clips = test_clips(a.corpus, labels)
     if a.engines:
@@ -57,7 +57,7 @@ def prepare_clips(a, model, labels, work):
     if a.streams and os.path.isdir(a.streams) and not a.engines:
         clips += silence_clips(a.streams, os.path.join(work, "silence"), labels, a.silence_per_stream)
     t0 = time.time()
-    posts = torch_posteriors(model, [c[0] for c in clips])
+    posts = torch_posteriors(model, [c[0] for c in clips], d["end_padding_ms"])
     return clips, posts, time.time() - t0
 
 
@@ -82,7 +82,7 @@ def evaluate_clips(a, labels, clips, posts, d, suffix=""):
     return {
         "clips": len(paths), "silence_clips_from_streams": int((np.array(groups) == "noise").sum()),
         "rule": "element end-of-stream summary (megaclassify-summary)",
-        "settings": {k: d[k] for k in ("threshold", "smoothing_ms", "minimum_count")},
+        "settings": {k: d[k] for k in ("threshold", "smoothing_ms", "minimum_count", "end_padding_ms")},
         "torch": mt, "element": me,
         "transfer": transfer_metrics(labels, truth, torch_scores, groups),
         "accuracy_difference_points": round(me["all"]["accuracy"] - mt["all"]["accuracy"], 2),
@@ -188,7 +188,7 @@ def evaluate_synthetic(a, model, labels, d, result):
     work = tempfile.mkdtemp(prefix="mega-eval-")
     try:
         print(f"{a.tag}: clips ...", flush=True)
-        clips, posts, secs = prepare_clips(a, model, labels, work)
+        clips, posts, secs = prepare_clips(a, model, labels, work, d)
         result["clips"] = c = evaluate_clips(a, labels, clips, posts, d)
         c["torch_seconds"] = round(secs, 1)
         print(f"  element {c['element']['all']['accuracy']}%  torch {c['torch']['all']['accuracy']}%  "

@@ -104,7 +104,7 @@ window_mean (GArray *rows, guint64 first, guint64 f, int k)
 
 /* The documented rule, written out the slow way. */
 static GArray *
-ref_detect (GArray *rows)
+ref_detect_suppressing (GArray *rows, guint64 suppress)
 {
   GArray *dets = g_array_new (FALSE, FALSE, sizeof (RefDet));
   guint64 n = rows->len / K, last_frame = 0;
@@ -124,7 +124,7 @@ ref_detect (GArray *rows)
         best_mean = m;
       }
     }
-    if (best_mean < THRESHOLD || (best == last && f - last_frame < SUPPRESS))
+    if (best_mean < THRESHOLD || (best == last && f - last_frame < suppress))
       continue;
     RefDet d = { best, best_mean, f, first, G_MAXUINT64, 0 };
     for (guint64 j = first; j <= f; j++)
@@ -137,6 +137,12 @@ ref_detect (GArray *rows)
     last_frame = f;
   }
   return dets;
+}
+
+static GArray *
+ref_detect (GArray *rows)
+{
+  return ref_detect_suppressing (rows, SUPPRESS);
 }
 
 static GArray *
@@ -160,9 +166,12 @@ make_element (void)
 {
   GstElement *e = gst_element_factory_make ("megaclassify", NULL);
   fail_unless (e != NULL);
+  /* end-padding 0: the results are those of exactly the audio pushed (test_end_padding
+   * covers the padding) */
   g_object_set (e, "model", TEST_MODEL, "threshold", THRESHOLD,
       "smoothing", (guint64) (WINDOW * 10 * GST_MSECOND),
-      "suppression", (guint64) (SUPPRESS * 10 * GST_MSECOND), "minimum-count", MIN_COUNT, NULL);
+      "suppression", (guint64) (SUPPRESS * 10 * GST_MSECOND), "minimum-count", MIN_COUNT,
+      "end-padding", (guint64) 0, NULL);
   return e;
 }
 
@@ -740,7 +749,7 @@ wav_pipeline (const char *wav, const char *tail)
 {
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! wavparse ! megaclassify name=mc "
       "model=\"%s\" threshold=%f smoothing=%" G_GUINT64_FORMAT " suppression=%" G_GUINT64_FORMAT
-      " minimum-count=%d %s", wav, TEST_MODEL, THRESHOLD, (guint64) (WINDOW * 10 * GST_MSECOND),
+      " minimum-count=%d end-padding=0 %s", wav, TEST_MODEL, THRESHOLD, (guint64) (WINDOW * 10 * GST_MSECOND),
       (guint64) (SUPPRESS * 10 * GST_MSECOND), MIN_COUNT, tail);
   GError *error = NULL;
   GstElement *p = gst_parse_launch (desc, &error);
@@ -833,9 +842,9 @@ GST_START_TEST (test_two_elements_after_tee)
   gchar *wav = write_wav ();
   gchar *tail = g_strdup_printf ("attach-meta=true ! tee name=t "
       "t. ! queue ! megaclassify name=a model=\"%s\" attach-meta=true threshold=%f smoothing=%"
-      G_GUINT64_FORMAT " suppression=%" G_GUINT64_FORMAT " ! fakesink sync=false "
+      G_GUINT64_FORMAT " suppression=%" G_GUINT64_FORMAT " end-padding=0 ! fakesink sync=false "
       "t. ! queue ! megaclassify name=b model=\"%s\" threshold=%f smoothing=%" G_GUINT64_FORMAT
-      " suppression=%" G_GUINT64_FORMAT " ! fakesink sync=false",
+      " suppression=%" G_GUINT64_FORMAT " end-padding=0 ! fakesink sync=false",
       TEST_MODEL, THRESHOLD, (guint64) (WINDOW * 10 * GST_MSECOND),
       (guint64) (SUPPRESS * 10 * GST_MSECOND), TEST_MODEL, THRESHOLD,
       (guint64) (WINDOW * 10 * GST_MSECOND), (guint64) (SUPPRESS * 10 * GST_MSECOND));
@@ -980,6 +989,88 @@ GST_START_TEST (test_absurd_rate_refused)
   fail_unless_equals_string (gst_structure_get_string (g_ptr_array_index (sums, 0), "label"),
       "_silence_");
   g_ptr_array_unref (sums);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+/* At EOS the element runs end-padding (250 ms by default) of zeros through the model: its
+ * results are the reference's on the audio followed by those zeros, and a detection decided
+ * in the padding is reported with its window clipped to the end of the audio. */
+GST_START_TEST (test_end_padding)
+{
+  GstElement *probe = gst_element_factory_make ("megaclassify", NULL);
+  guint64 pad_ns = 0;
+  g_object_get (probe, "end-padding", &pad_ns, NULL);
+  fail_unless_equals_uint64 (pad_ns, 250 * GST_MSECOND);
+  gst_object_unref (probe);
+
+  const gint64 pad = 4000;             /* 250 ms at 16 kHz */
+  float *x = g_new0 (float, SIG_N + pad);
+  float *audio = signal_16k (0, SIG_N, FALSE);
+  memcpy (x, audio, SIG_N * sizeof (float));
+  g_free (audio);
+  GArray *rows = ref_posteriors (x, SIG_N + pad);
+  g_free (x);
+  guint64 n = rows->len / K;
+  fail_unless_equals_uint64 (n, (SIG_N + pad - FLEN) / SHIFT + 1);
+
+  /* The 2 kHz tone ("no") lasts to the end of the audio. A suppression that allows the next
+   * "no" exactly on the first frame reaching into the padding makes a detection there. */
+  guint64 f_pad = (SIG_N - FLEN) / SHIFT + 1, f0 = G_MAXUINT64;
+  GArray *first = ref_detect (rows);
+  for (guint i = 0; i < first->len && f0 == G_MAXUINT64; i++)
+    if (g_array_index (first, RefDet, i).label == 3)
+      f0 = g_array_index (first, RefDet, i).frame;
+  g_array_unref (first);
+  fail_unless (f0 < f_pad);
+  GArray *ref = ref_detect_suppressing (rows, f_pad - f0);
+  const RefDet *last = &g_array_index (ref, RefDet, ref->len - 1);
+  fail_unless (ref->len >= 2 && last->frame == f_pad && last->label == 3,
+      "the reference has no detection on the first padded frame");
+
+  GstBus *bus;
+  GstElement *e = make_element ();
+  g_object_set (e, "end-padding", pad_ns, "suppression",
+      (guint64) ((f_pad - f0) * 10 * GST_MSECOND), NULL);
+  GstHarness *h = new_harness (e, &bus);
+  set_caps (h, "F32LE", RATE, 1);
+  push_signal (h, FALSE, RATE, 1, 0, SIG_N, 0, 777, FALSE);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *got = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
+  GPtrArray *sums = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
+  GstMessage *msg;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (msg);
+    if (gst_structure_has_name (st, "megaclassify"))
+      g_ptr_array_add (got, gst_structure_copy (st));
+    else if (gst_structure_has_name (st, "megaclassify-summary"))
+      g_ptr_array_add (sums, gst_structure_copy (st));
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (got->len, ref->len);
+  for (guint i = 0; i < ref->len; i++) {
+    const GstStructure *s = g_ptr_array_index (got, i);
+    const RefDet *d = &g_array_index (ref, RefDet, i);
+    guint64 end = d->frame * SHIFT + FLEN, span = (d->frame - d->first) * SHIFT + FLEN;
+    guint64 over = end > (guint64) SIG_N ? end - SIG_N : 0;
+    fail_unless_equals_string (gst_structure_get_string (s, "label"), LABELS[d->label]);
+    fail_unless (fabs (get_double (s, "confidence") - d->conf) <= 1e-5);
+    fail_unless_equals_uint64 (get_u64 (s, "timestamp"), (end - over) * NS_PER_SAMPLE);
+    fail_unless_equals_uint64 (get_u64 (s, "duration"), (span - over) * NS_PER_SAMPLE);
+    fail_unless_equals_uint64 (get_u64 (s, "end"),
+        MIN (d->end * SHIFT + FLEN, (guint64) SIG_N) * NS_PER_SAMPLE);
+  }
+  fail_unless (get_u64 (g_ptr_array_index (got, got->len - 1), "timestamp")
+      == (guint64) SIG_N * NS_PER_SAMPLE);
+  g_ptr_array_unref (got);
+
+  fail_unless_equals_int (sums->len, 1);
+  const GstStructure *sum = g_ptr_array_index (sums, 0);
+  fail_unless_equals_uint64 (get_u64 (sum, "frames"), n);
+  fail_unless_equals_uint64 (get_u64 (sum, "duration"), (guint64) SIG_N * NS_PER_SAMPLE);
+  g_ptr_array_unref (sums);
+  g_array_unref (ref);
+  g_array_unref (rows);
   free_harness (h, bus);
 }
 GST_END_TEST;
@@ -1418,6 +1509,7 @@ megaclassify_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_detection_messages_and_summary);
   tcase_add_test (tc, test_summary_at_eos);
+  tcase_add_test (tc, test_end_padding);
   tcase_add_test (tc, test_event_order_and_meta);
   tcase_add_test (tc, test_flags_turn_outputs_off);
   tcase_add_test (tc, test_posteriors_interval);

@@ -90,7 +90,7 @@ def main():
             entries.append({"file": f"clips/{name}", "label": label, "engine": eng, "source": source})
     d = dict(element_defaults(), frame_shift_ms=model.config.frontend.frame_shift_ms)
     paths = [os.path.join(a.out, e["file"]) for e in entries]
-    pred, _ = decide_torch(torch_posteriors(model, paths), labels, d)
+    pred, _ = decide_torch(torch_posteriors(model, paths, d["end_padding_ms"]), labels, d)
     for e, p in zip(entries, pred):
         e["torch_label"] = labels[p]
     acc = 100.0 * float(np.mean([e["torch_label"] == e["label"] for e in entries]))

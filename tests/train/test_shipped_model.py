@@ -64,7 +64,7 @@ def main():
             elem_scores[i, labels.index(e["label"])] = e["score"]
     check(not np.isnan(elem_scores).any(), "the summary lacks some labels' scores")
 
-    torch_pred, torch_scores = decide_torch(torch_posteriors(model, paths), labels, d)
+    torch_pred, torch_scores = decide_torch(torch_posteriors(model, paths, d["end_padding_ms"]), labels, d)
     diff = float(np.abs(elem_scores - torch_scores).max())
     acc_elem = 100.0 * float((elem == truth).mean())
     acc_torch = 100.0 * float((torch_pred == truth).mean())

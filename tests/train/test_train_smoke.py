@@ -174,7 +174,7 @@ def main(tmp, normalization):
     d = dict(element_defaults(), frame_shift_ms=fe.frame_shift_ms)
     res = run_cli([clip], model_path, "clip", top_k=len(labels), jobs=1)[clip]
     got = np.array([next(e["score"] for e in res["top_k"] if e["label"] == l) for l in labels])
-    pred, want = decide_torch(torch_posteriors(model, [clip]), labels, d)
+    pred, want = decide_torch(torch_posteriors(model, [clip], d["end_padding_ms"]), labels, d)
     diff = float(np.abs(got - want[0]).max())
     print(f"element clip summary: {res['label']} (PyTorch {labels[pred[0]]}); "
           f"max |score diff| {diff:.2e} (tolerance {POSTERIOR_TOL})")

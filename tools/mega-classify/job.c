@@ -75,6 +75,8 @@ mc_make_classifier (const McSettings *s, GError **error)
     g_object_set (cls, "suppression", s->suppression_ns, NULL);
   if (s->set_minimum_count && has_property (cls, "minimum-count"))
     g_object_set (cls, "minimum-count", s->minimum_count, NULL);
+  if (s->set_end_padding)
+    g_object_set (cls, "end-padding", s->end_padding_ns, NULL);
   if (s->top_k > 0)
     g_object_set (cls, "top-k", s->top_k, NULL);
   if (has_property (cls, "interval"))

@@ -16,6 +16,8 @@ typedef struct {
   guint64 suppression_ns;
   gboolean set_minimum_count;
   guint minimum_count;
+  gboolean set_end_padding;
+  guint64 end_padding_ns;
   guint top_k;               /* 0: the element's default */
   guint64 interval_ns;       /* > 0 only for --plot: record posteriors */
   gchar **labels;            /* the model's labels, in class order */

@@ -47,6 +47,9 @@ static const char help_text[] =
 "    -S, --suppression=MS  after a detection, the same label is not reported again\n"
 "                        for MS milliseconds.\n"
 "        --minimum-count=N  frames the smoothing window must hold before a decision.\n"
+"        --end-padding=MS  silence the model hears after the end of each file, so that a\n"
+"                        word at the very end still reaches its decision (element default\n"
+"                        250; 0: exactly the file's audio).\n"
 "    -k, --top-k=N       labels in the --clip summary (and in --format json clip output).\n"
 "    -j, --jobs=N        classify N files at once (default: the number of CPUs). The\n"
 "                        output is the same for every N.\n"
@@ -222,7 +225,7 @@ int
 mc_options_parse (McOptions *opts, int argc, char **argv)
 {
   enum { OPT_MINIMUM_COUNT = 256, OPT_MANIFEST, OPT_SHARD, OPT_OUTPUT_DIR, OPT_RETRY_FAILED,
-    OPT_MERGE };
+    OPT_MERGE, OPT_END_PADDING };
   static const struct option longopts[] = {
     { "events", no_argument, NULL, 'e' },
     { "clip", no_argument, NULL, 'c' },
@@ -232,6 +235,7 @@ mc_options_parse (McOptions *opts, int argc, char **argv)
     { "smoothing", required_argument, NULL, 's' },
     { "suppression", required_argument, NULL, 'S' },
     { "minimum-count", required_argument, NULL, OPT_MINIMUM_COUNT },
+    { "end-padding", required_argument, NULL, OPT_END_PADDING },
     { "top-k", required_argument, NULL, 'k' },
     { "jobs", required_argument, NULL, 'j' },
     { "plot", required_argument, NULL, 'p' },
@@ -287,6 +291,14 @@ mc_options_parse (McOptions *opts, int argc, char **argv)
           return MC_EXIT_USAGE;
         }
         opts->settings.set_suppression = TRUE;
+        break;
+      case OPT_END_PADDING:
+        if (!parse_ms (optarg, &opts->settings.end_padding_ns)
+            || opts->settings.end_padding_ns > 10 * GST_SECOND) {
+          usage_error ("--end-padding wants milliseconds from 0 to 10000, not '%s'", optarg);
+          return MC_EXIT_USAGE;
+        }
+        opts->settings.set_end_padding = TRUE;
         break;
       case OPT_MINIMUM_COUNT:
         if (!parse_uint (optarg, 1000000, &opts->settings.minimum_count)) {
