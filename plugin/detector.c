@@ -196,34 +196,6 @@ mega_detector_ready (const MegaDetector *det)
   return det->fill >= MIN (det->minimum_count, det->window);
 }
 
-static int
-best_of (const double *peak, const gboolean *background, int silence, int n, gboolean want_bg)
-{
-  int best = -1;
-  for (int k = 0; k < n; k++) {
-    if (!!background[k] != want_bg || k == silence)
-      continue;
-    if (best < 0 || peak[k] > peak[best])
-      best = k;
-  }
-  return best;
-}
-
-int
-mega_clip_decision (const double *peak, const gboolean *background, int silence,
-    int n_labels, double threshold)
-{
-  int fg = best_of (peak, background, silence, n_labels, FALSE);
-  if (fg >= 0 && peak[fg] >= threshold)
-    return fg;
-  int bg = best_of (peak, background, silence, n_labels, TRUE);
-  if (bg >= 0 && peak[bg] >= threshold)
-    return bg;
-  if (silence >= 0)
-    return silence;
-  return bg >= 0 ? bg : fg;
-}
-
 void
 mega_detector_skip (MegaDetector *det, guint64 n)
 {

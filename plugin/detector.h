@@ -63,14 +63,6 @@ guint64 mega_detector_frames (const MegaDetector *det);
  * the end-of-stream summary only takes peaks from such frames. */
 gboolean mega_detector_ready (const MegaDetector *det);
 
-/* The clip rule of the end-of-stream summary, on peak[k] = the highest smoothed posterior of
- * label k over the clip: the best non-background label whose peak reaches threshold; else the
- * best background label other than `silence` whose peak reaches it; else `silence` (or, when
- * silence < 0, the background label with the highest peak). A keyword said once in a clip of
- * silence wins over the silence around it, which a mean over the clip would not allow. */
-int mega_clip_decision (const double *peak, const gboolean *background, int silence,
-    int n_labels, double threshold);
-
 G_END_DECLS
 
 #endif

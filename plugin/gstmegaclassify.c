@@ -1,5 +1,7 @@
 /* megaclassify: a pass-through GstAudioFilter that classifies the audio flowing through it
- * with a streaming Mega model (model/mega.h) and reports keyword detections. */
+ * with a streaming Mega model (model/mega.h) and reports keyword detections. What is computed
+ * from the logits is plugin/analyzer.c's; this file feeds it and turns its sample positions
+ * into times, messages, events and meta. */
 
 /**
  * SECTION:element-megaclassify
@@ -126,10 +128,7 @@
 
 #include "gstmegaclassify.h"
 
-#include <math.h>
-#include <string.h>
-
-#include "detector.h"
+#include "analyzer.h"
 #include "mega.h"
 #include "megaclassify-defaults.h"
 #include "monoinput.h"
@@ -177,24 +176,17 @@ struct _GstMegaClassify {
   /* Streaming thread only (and start/stop while no data flows). */
   Settings snap;
   MegaStream *stream;
-  MegaDetector *detector;
+  MegaAnalyzer *analyzer;
   MegaMonoInput *input;
   GstAudioInfo input_info;
   int rate, shift, frame_length, n_labels, window;   /* window: the attention window */
   const char *const *labels;
-  float *posteriors;         /* one row */
   gboolean started;          /* base_pts is set (false until the first buffer after a reset) */
   GstClockTime base_pts;
-  guint64 interval_k, interval_used;
-  guint64 last_end_sample;   /* end of the newest frame, model samples since reset */
   guint64 pushed;            /* model samples given to the stream since reset */
-  guint64 audio_end;         /* while padding at EOS: where the audio ended (else G_MAXUINT64) */
-  gboolean *background;      /* per label: name starts with '_' */
-  int silence;               /* index of `_silence_`, or -1 */
-  double *summary_peak;      /* per label: highest smoothed posterior since start/flush */
-  guint64 summary_frames, summary_samples;
+  guint64 summary_samples;   /* audio (not end-padding) in the summary, at the model rate */
   GstClockTime summary_ts;
-  guint64 nonfinite_samples, nonfinite_rows;
+  guint64 nonfinite_samples;
   guint64 settle_frames;     /* mega_model_settle_frames (0: the model never forgets) */
   guint64 silent_in;         /* input frames of GAP silence fed since the last audio or reset */
   GQueue pending_events;     /* detection events waiting for the next serialized item */
@@ -306,15 +298,14 @@ take_snapshot (GstMegaClassify *self)
   GST_OBJECT_LOCK (self);
   self->snap = self->props;
   GST_OBJECT_UNLOCK (self);
-  mega_detector_configure (self->detector, (guint) MAX (frames_for (self, self->snap.smoothing), 1),
-      self->snap.minimum_count, frames_for (self, self->snap.suppression), self->snap.threshold);
-  if (self->snap.interval != self->interval_used) {
-    /* A new interval counts from the present, not from the last reset. */
-    self->interval_used = self->snap.interval;
-    if (self->snap.interval)
-      self->interval_k = gst_util_uint64_scale_int (self->last_end_sample, GST_SECOND,
-          self->rate) / self->snap.interval;
-  }
+  MegaAnalyzerParams params = {
+    .threshold = self->snap.threshold,
+    .smoothing_frames = (guint) MAX (frames_for (self, self->snap.smoothing), 1),
+    .suppression_frames = frames_for (self, self->snap.suppression),
+    .minimum_count = self->snap.minimum_count,
+    .interval_ns = self->snap.interval,
+  };
+  mega_analyzer_set_params (self->analyzer, &params);
 }
 
 static void
@@ -339,24 +330,21 @@ reset_stream (GstMegaClassify *self)
 {
   if (self->stream)
     mega_stream_reset (self->stream);
-  if (self->detector)
-    mega_detector_reset (self->detector);
+  if (self->analyzer)
+    mega_analyzer_reset (self->analyzer);
   if (self->input)
     mega_mono_input_reset (self->input);
   self->started = FALSE;
-  self->interval_k = 0;
-  self->last_end_sample = 0;
   self->pushed = 0;
-  self->audio_end = G_MAXUINT64;
   self->silent_in = 0;
 }
 
 static void
 reset_summary (GstMegaClassify *self)
 {
-  if (self->summary_peak)
-    memset (self->summary_peak, 0, sizeof (double) * self->n_labels);
-  self->summary_frames = self->summary_samples = 0;
+  if (self->analyzer)
+    mega_analyzer_reset_summary (self->analyzer);
+  self->summary_samples = 0;
   self->summary_ts = GST_CLOCK_TIME_NONE;
 }
 
@@ -399,27 +387,17 @@ post_structure (GstMegaClassify *self, GstStructure *s)
 }
 
 static void
-report_detection (GstMegaClassify *self, const MegaDetection *det)
+report_detection (GstMegaClassify *self, const MegaAnalyzerDetection *det)
 {
   MegaResultTimes t;
-  guint64 end = det->frame * self->shift + self->frame_length;
-  guint64 span = (det->frame - det->window_first) * self->shift + self->frame_length;
-  if (end > self->audio_end) {
-    /* decided in the padding at EOS: the window is reported as the audio it covered */
-    guint64 over = end - self->audio_end;
-    span = span > over ? span - over : 0;
-    end = self->audio_end;
-  }
-  if (!result_times (self, end, span, &t)) {
+  if (!result_times (self, det->end, det->span, &t)) {
     GST_DEBUG_OBJECT (self, "detection of %s outside the segment, not reported",
         self->labels[det->label]);
     return;
   }
-  GstClockTime start = sample_time (self, MIN (det->start_frame * self->shift, self->audio_end));
-  GstClockTime stop = sample_time (self, MIN (det->end_frame * self->shift + self->frame_length,
-          self->audio_end));
   MegaDetectionResult r = { self->labels[det->label], det->label, det->confidence,
-    t.timestamp, t.stream_time, t.running_time, t.duration, start, stop };
+    t.timestamp, t.stream_time, t.running_time, t.duration,
+    sample_time (self, det->start), sample_time (self, det->stop) };
   GstStructure *s = mega_detection_result_to_structure (&r);
   GST_INFO_OBJECT (self, "detected %s (%.3f) at %" GST_TIME_FORMAT, self->labels[det->label],
       det->confidence, GST_TIME_ARGS (t.timestamp));
@@ -440,15 +418,15 @@ report_detection (GstMegaClassify *self, const MegaDetection *det)
 }
 
 static void
-report_posteriors (GstMegaClassify *self, guint64 frame)
+report_posteriors (GstMegaClassify *self)
 {
-  guint fill = mega_detector_fill (self->detector);
+  guint64 end, span;
   MegaResultTimes t;
-  guint64 end = frame * self->shift + self->frame_length;
-  if (fill == 0 || !result_times (self, end, (guint64) (fill - 1) * self->shift + self->frame_length, &t))
+  const double *mean = mega_analyzer_window (self->analyzer, &end, &span);
+  if (!mean || !result_times (self, end, span, &t))
     return;
-  GstStructure *s = mega_result_top_k ("megaclassify-posteriors", self->labels,
-      mega_detector_mean (self->detector), self->n_labels, (int) self->snap.top_k, -1);
+  GstStructure *s = mega_result_top_k ("megaclassify-posteriors", self->labels, mean,
+      self->n_labels, (int) self->snap.top_k, -1);
   gst_structure_set (s, "timestamp", G_TYPE_UINT64, t.timestamp,
       "stream-time", G_TYPE_UINT64, t.stream_time,
       "running-time", G_TYPE_UINT64, t.running_time,
@@ -457,42 +435,16 @@ report_posteriors (GstMegaClassify *self, guint64 frame)
 }
 
 static void
-handle_frame (GstMegaClassify *self, const float *logits, guint64 frame)
+handle_frame (GstMegaClassify *self, const float *logits)
 {
-  float *p = self->posteriors;
-  memcpy (p, logits, sizeof (float) * self->n_labels);
-  mega_softmax_rows (p, 1, self->n_labels);
-  gboolean finite = TRUE;
-  for (int k = 0; k < self->n_labels; k++)
-    finite = finite && isfinite (p[k]);
-  if (!finite) {
-    /* Never let a broken row poison the window: count it as "no idea". */
-    for (int k = 0; k < self->n_labels; k++)
-      p[k] = 1.0f / self->n_labels;
-    self->nonfinite_rows++;
-    GST_WARNING_OBJECT (self, "non-finite model output on frame %" G_GUINT64_FORMAT, frame);
-  }
-  self->summary_frames++;
-  self->last_end_sample = frame * self->shift + self->frame_length;
-
-  MegaDetection det;
-  gboolean fired = mega_detector_push (self->detector, p, &det);
-  if (mega_detector_ready (self->detector) || self->summary_frames == 1) {
-    const double *mean = mega_detector_mean (self->detector);
-    for (int k = 0; k < self->n_labels; k++)
-      self->summary_peak[k] = MAX (self->summary_peak[k], mean[k]);
-  }
-  if (fired)
-    report_detection (self, &det);
-
-  if (self->snap.interval && self->snap.post_messages && self->audio_end == G_MAXUINT64) {
-    guint64 k = gst_util_uint64_scale_int (self->last_end_sample, GST_SECOND, self->rate)
-        / self->snap.interval;
-    if (k > self->interval_k) {
-      self->interval_k = k;
-      report_posteriors (self, frame);
-    }
-  }
+  MegaAnalyzerFrame f;
+  mega_analyzer_push (self->analyzer, logits, &f);
+  if (f.nonfinite)
+    GST_WARNING_OBJECT (self, "non-finite model output on frame %" G_GUINT64_FORMAT, f.frame);
+  if (f.detected)
+    report_detection (self, &f.det);
+  if (self->snap.post_messages && mega_analyzer_interval_due (self->analyzer))
+    report_posteriors (self);
 }
 
 static void
@@ -500,7 +452,7 @@ on_logits (const float *logits, size_t n_frames, uint64_t first_frame, void *use
 {
   GstMegaClassify *self = user_data;
   for (size_t i = 0; i < n_frames; i++)
-    handle_frame (self, logits + i * self->n_labels, first_frame + i);
+    handle_frame (self, logits + i * self->n_labels);
 }
 
 static void
@@ -553,16 +505,10 @@ skip_silence (GstMegaClassify *self, guint64 n_in, guint64 n_out)
       " frames", frames);
   mega_mono_input_skip (self->input, n_in);
   mega_stream_skip_frames (self->stream, frames);
-  mega_detector_skip (self->detector, frames);
+  mega_analyzer_skip (self->analyzer, frames);
   self->silent_in += n_in;
   self->summary_samples += n_out;
-  self->summary_frames += frames;
   self->pushed += n_out;
-  self->last_end_sample += n_out;
-  /* the skipped frames would have posted the posteriors of their interval multiples */
-  if (self->snap.interval)
-    self->interval_k = MAX (self->interval_k, gst_util_uint64_scale_int (self->last_end_sample,
-            GST_SECOND, self->rate) / self->snap.interval);
 }
 
 static void
@@ -596,7 +542,7 @@ feed_silence (GstMegaClassify *self, guint64 n_in)
       (guint64) self->shift * self->window, &unit_out);
   guint64 units = n_in / unit_in;
   if (units > 0 && self->silent_in >= horizon && mega_stream_frames (self->stream) > 0
-      && !mega_detector_would_fire (self->detector)) {
+      && !mega_analyzer_would_fire (self->analyzer)) {
     skip_silence (self, units * unit_in, units * unit_out);
     n_in -= units * unit_in;
   }
@@ -623,27 +569,26 @@ finish_stream (GstMegaClassify *self)
     return;
   take_snapshot (self);
   mega_mono_input_drain (self->input, on_mono, self);
-  self->audio_end = self->pushed;
+  mega_analyzer_set_audio_end (self->analyzer, self->pushed);
   push_zeros (self, gst_util_uint64_scale_round (self->snap.end_padding, self->rate, GST_SECOND));
-  if (self->summary_frames == 0 && self->summary_samples > 0
+  MegaAnalyzerSummary sum;
+  if (!mega_analyzer_summary (self->analyzer, &sum) && self->summary_samples > 0
       && mega_stream_frames (self->stream) == 0) {
     /* A clip shorter than one frame still gets one (zero-padded) frame. */
     guint64 have = self->pushed + gst_util_uint64_scale_round (self->snap.end_padding, self->rate,
         GST_SECOND);
     push_zeros (self, self->frame_length - MIN (have, (guint64) self->frame_length));
   }
-  if (self->summary_frames > 0 && self->snap.post_messages) {
-    int decided = mega_clip_decision (self->summary_peak, self->background, self->silence,
-        self->n_labels, self->snap.threshold);
-    GstStructure *s = mega_result_top_k ("megaclassify-summary", self->labels,
-        self->summary_peak, self->n_labels, (int) self->snap.top_k, decided);
-    gst_structure_set (s, "frames", G_TYPE_UINT64, self->summary_frames,
+  if (mega_analyzer_summary (self->analyzer, &sum) && self->snap.post_messages) {
+    GstStructure *s = mega_result_top_k ("megaclassify-summary", self->labels, sum.peak,
+        self->n_labels, (int) self->snap.top_k, sum.label);
+    gst_structure_set (s, "frames", G_TYPE_UINT64, sum.frames,
         "timestamp", G_TYPE_UINT64, self->summary_ts,
         "duration", G_TYPE_UINT64,
         gst_util_uint64_scale_int (self->summary_samples, GST_SECOND, self->rate), NULL);
     post_structure (self, s);
   }
-  self->audio_end = G_MAXUINT64;
+  mega_analyzer_set_audio_end (self->analyzer, G_MAXUINT64);
   self->started = FALSE;
 }
 
@@ -688,20 +633,10 @@ gst_mega_classify_start (GstBaseTransform *trans)
   self->n_labels = info->n_labels;
   self->window = info->window;
   self->labels = info->labels;
-  self->background = g_new (gboolean, self->n_labels);
-  self->silence = -1;
-  for (int k = 0; k < self->n_labels; k++) {
-    self->background[k] = self->labels[k][0] == '_';
-    if (strcmp (self->labels[k], "_silence_") == 0)
-      self->silence = k;
-  }
   guint max_window = (guint) gst_util_uint64_scale_ceil (MEGACLASSIFY_MAX_SMOOTHING, self->rate,
       (guint64) self->shift * GST_SECOND) + 1;
-  self->detector = mega_detector_new (self->n_labels, self->background, max_window);
-  self->posteriors = g_new (float, self->n_labels);
-  self->summary_peak = g_new0 (double, self->n_labels);
-  self->interval_used = 0;
-  self->nonfinite_samples = self->nonfinite_rows = 0;
+  self->analyzer = mega_analyzer_new (info, max_window);
+  self->nonfinite_samples = 0;
   self->settle_frames = mega_model_settle_frames (self->running_model);
   reset_stream (self);
   reset_summary (self);
@@ -717,11 +652,8 @@ gst_mega_classify_stop (GstBaseTransform *trans)
   GstMegaClassify *self = GST_MEGA_CLASSIFY (trans);
   drop_pending_events (self);
   g_clear_pointer (&self->stream, mega_stream_free);
-  g_clear_pointer (&self->detector, mega_detector_free);
+  g_clear_pointer (&self->analyzer, mega_analyzer_free);
   g_clear_pointer (&self->input, mega_mono_input_free);
-  g_clear_pointer (&self->posteriors, g_free);
-  g_clear_pointer (&self->summary_peak, g_free);
-  g_clear_pointer (&self->background, g_free);
   self->started = FALSE;
   GST_OBJECT_LOCK (self);
   if (self->running_model != self->model)
@@ -1001,7 +933,6 @@ gst_mega_classify_init (GstMegaClassify *self)
     .attach_meta = MEGACLASSIFY_DEFAULT_ATTACH_META,
     .end_padding = MEGACLASSIFY_DEFAULT_END_PADDING,
   };
-  self->audio_end = G_MAXUINT64;
   self->summary_ts = GST_CLOCK_TIME_NONE;
   g_queue_init (&self->pending_events);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), !MEGACLASSIFY_DEFAULT_ATTACH_META);

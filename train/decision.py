@@ -1,8 +1,10 @@
 """The element's decision rules in Python, for evaluation and for choosing its defaults.
 
-Mirrors plugin/detector.c (the C code is the product; this copy is checked against it through
-the real element by tests/train/test_train_smoke.py, every label's end-of-stream summary score,
-and by every evaluate.py run, `decision_agreement_percent`). The detection rule lives only in C
+Mirrors one C file, plugin/analyzer.c: its end-of-stream summary (which frames give peaks, and
+mega_clip_decision); the window mean it takes them from is plugin/detector.c's, which only
+analyzer.c drives. The C code is the product; this copy is checked against it through the real
+element by tests/train/test_train_smoke.py, every label's end-of-stream summary score, and by
+every evaluate.py run, `decision_agreement_percent`. The detection rule lives only in C
 (score_streams.py scores the element's own events):
 
   smoothed[t] = mean of the posteriors of frames max(0, t-W+1) .. t          (W = smoothing)
