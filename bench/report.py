@@ -368,6 +368,11 @@ def main():
     if os.path.exists(batch_path) and not mach.get("smoke"):
         with open(batch_path) as f:
             w(f.read())
+    # Section 8 (the soak) comes from bench/soak.c through bench/soak_report.py.
+    soak_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "SOAK.md")
+    if os.path.exists(soak_path) and not mach.get("smoke"):
+        with open(soak_path) as f:
+            w(f.read())
 
     with open(a.out, "w") as f:
         f.write("\n".join(md))
