@@ -569,14 +569,14 @@ finish_stream (GstMegaClassify *self)
     return;
   take_snapshot (self);
   mega_mono_input_drain (self->input, on_mono, self);
+  guint64 padding = gst_util_uint64_scale_round (self->snap.end_padding, self->rate, GST_SECOND);
   mega_analyzer_set_audio_end (self->analyzer, self->pushed);
-  push_zeros (self, gst_util_uint64_scale_round (self->snap.end_padding, self->rate, GST_SECOND));
+  push_zeros (self, padding);
   MegaAnalyzerSummary sum;
   if (!mega_analyzer_summary (self->analyzer, &sum) && self->summary_samples > 0
       && mega_stream_frames (self->stream) == 0) {
     /* A clip shorter than one frame still gets one (zero-padded) frame. */
-    guint64 have = self->pushed + gst_util_uint64_scale_round (self->snap.end_padding, self->rate,
-        GST_SECOND);
+    guint64 have = self->pushed + padding;
     push_zeros (self, self->frame_length - MIN (have, (guint64) self->frame_length));
   }
   if (mega_analyzer_summary (self->analyzer, &sum) && self->snap.post_messages) {
