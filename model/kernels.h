@@ -12,7 +12,7 @@
  * and a * b + c may be one fused multiply-add where the CPU has it (the x86-64-v3 clones):
  * half the instructions, and one rounding instead of two. */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("no-trapping-math", "fp-contract=fast")
+#pragma GCC optimize ("no-trapping-math", "fp-contract=fast", "tree-vectorize", "vect-cost-model=dynamic")
 #endif
 
 #include <cblas.h>
