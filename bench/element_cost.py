@@ -2,8 +2,12 @@
 core, against the engine alone on the same audio. Lowest CPU of the repeats (a shared machine
 only ever adds time).
 
-    /usr/bin/python3 bench/element_cost.py OUT_DIR     (reads OUT_DIR/element_cost.jsonl)
+    /usr/bin/python3 bench/element_cost.py OUT_DIR [--check]   (reads OUT_DIR/element_cost.jsonl)
+
+--check (the smoke test) fails unless every pipeline ran, each build's element added CPU, and the
+engine's own costs are positive and finite.
 """
+import math
 import json
 import os
 import sys
@@ -38,11 +42,19 @@ def summary(rows):
     return out, audio_s, without
 
 
+def check(table):
+    for what, s, share, n in table:
+        if not (math.isfinite(s) and s > 0 and n > 0):
+            raise SystemExit(f"element_cost.py --check: {what}: {s} CPU s over {n} repeats")
+
+
 def main():
     out_dir = sys.argv[1]
     with open(os.path.join(out_dir, "element_cost.jsonl")) as f:
         rows = [json.loads(line) for line in f if line.strip()]
     table, audio_s, without = summary(rows)
+    if "--check" in sys.argv[2:]:
+        check(table)
     print(f"{audio_s / 60:g} min of speech; pipeline without the element: {without:.2f} CPU s "
           f"(lowest of the repeats)\n")
     print("| what | CPU s | share of one core | repeats |")

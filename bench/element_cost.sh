@@ -4,7 +4,7 @@
 # by side in one run:
 #
 #   bench/element_cost.sh [--minutes 10] [--repeats 5] [--bench build-bench] [--profile] \
-#       [--out DIR] NAME=BUILD_DIR [NAME=BUILD_DIR ...]
+#       [--check] [--out DIR] NAME=BUILD_DIR [NAME=BUILD_DIR ...]
 #
 # Each repeat runs, in turn, `filesrc ! decodebin ! audioconvert ! audioresample ! fakesink`
 # and, for every build, the same with `megaclassify` before the sink; the engine alone is
@@ -12,10 +12,11 @@
 # (one thread). CPU is user + system of each process (wait4); the lowest of the repeats counts,
 # because a shared machine only ever adds time. --profile also records each build's element
 # with `perf record` and lists its top functions. Writes DIR/element_cost.jsonl and prints the
-# table (bench/element_cost.py). Needs data/streams for speech (else synthetic bursts).
+# table (bench/element_cost.py; --check makes it fail on a pipeline that did not run or an
+# element that added nothing, for the smoke test). Speech from data/streams, else synthetic bursts.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-minutes=10 repeats=5 bench_dir=$root/build-bench profile=0 out=""
+minutes=10 repeats=5 bench_dir=$root/build-bench profile=0 check="" out=""
 builds=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -23,8 +24,9 @@ while [ $# -gt 0 ]; do
     --repeats) repeats=$2; shift 2 ;;
     --bench) bench_dir=$(cd "$2" && pwd); shift 2 ;;
     --profile) profile=1; shift ;;
+    --check) check=--check; shift ;;
     --out) out=$(realpath -m "$2"); shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *=*) builds+=("$1"); shift ;;
     *) echo "element_cost.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -51,14 +53,22 @@ pipeline() {  # [megaclassify-or-nothing]
     ! audioresample ! $1 fakesink sync=false
 }
 
+# One registry per build, scanned before timing starts: a registry scan in a timed run would be
+# charged to whichever pipeline ran first.
+GST_REGISTRY=$out/registry-without.bin gst-inspect-1.0 audioresample > /dev/null
+for b in "${builds[@]}"; do
+  name=${b%%=*} dir=$(cd "${b#*=}" && pwd)
+  GST_REGISTRY=$out/registry-$name.bin GST_PLUGIN_PATH=$dir/plugin gst-inspect-1.0 megaclassify > /dev/null
+done
+
 for rep in $(seq "$repeats"); do
   # shellcheck disable=SC2046
-  "$bench" run --label "without/$rep" -- $(pipeline "") >> "$results"
+  GST_REGISTRY=$out/registry-without.bin "$bench" run --label "without/$rep" -- $(pipeline "") >> "$results"
   for b in "${builds[@]}"; do
     name=${b%%=*} dir=$(cd "${b#*=}" && pwd)
     # shellcheck disable=SC2046
-    GST_PLUGIN_PATH=$dir/plugin "$bench" run --label "with:$name/$rep" -- \
-      $(pipeline "megaclassify model=$model !") >> "$results"
+    GST_REGISTRY=$out/registry-$name.bin GST_PLUGIN_PATH=$dir/plugin "$bench" run \
+      --label "with:$name/$rep" -- $(pipeline "megaclassify model=$model !") >> "$results"
   done
   "$bench" stream --model "$model" --audio "$out/speech.f32" --minutes "$minutes" --hop-ms 128 \
     --label "engine-stream-128ms/$rep" >> "$results"
@@ -70,11 +80,11 @@ if [ $profile = 1 ] && command -v perf > /dev/null; then
   for b in "${builds[@]}"; do
     name=${b%%=*} dir=$(cd "${b#*=}" && pwd)
     # shellcheck disable=SC2046
-    GST_PLUGIN_PATH=$dir/plugin perf record -q -F 2000 -o "$out/perf-$name.data" \
+    GST_REGISTRY=$out/registry-$name.bin GST_PLUGIN_PATH=$dir/plugin perf record -q -F 2000 -o "$out/perf-$name.data" \
       $(pipeline "megaclassify model=$model !") 2> /dev/null
     perf report -i "$out/perf-$name.data" --no-children --sort sym --percent-limit 1 2> /dev/null \
       | grep -v '^#' | grep -v '^$' > "$out/profile-$name.txt" || true
   done
 fi
 
-/usr/bin/python3 "$root/bench/element_cost.py" "$out"
+/usr/bin/python3 "$root/bench/element_cost.py" "$out" $check
