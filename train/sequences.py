@@ -23,6 +23,12 @@ heard as keywords as well as non-keywords.
 Words are cut from the cached clip features around their speech span and mixed into the
 background in the mel-power domain: log(exp(word) + exp(noise + 2 ln g)), which is what the
 filter bank of the summed signals gives for uncorrelated sources.
+
+Cross-domain overlay (train.py --p-overlay, hypothesis 6's mixup across engines): with
+probability `p_overlay` a word gets another utterance mixed under it, `overlay_snr_db` below it,
+overlapping it, and keeps its own label. The other utterance is a non-keyword of the real
+recordings when there are any, else of the synthetic ones, so a natural voice in the mix stops
+being evidence for `_unknown_`.
 """
 import math
 
@@ -40,7 +46,8 @@ LAYOUTS = ("stream", "clip")
 class SequenceBuilder:
     def __init__(self, cache, noise, labels, seq_frames, rng, p_keyword=0.5, p_unknown=0.35,
                  snr_db=(0.0, 30.0), p_clean=0.15, specaugment=True, max_gap=100, label_from=0.5,
-                 freq_masks=2, freq_mask_width=8, mel_warp=0.0, unknown_from=0.0, real=None, p_real=0.0, layout="stream"):
+                 freq_masks=2, freq_mask_width=8, mel_warp=0.0, unknown_from=0.0, real=None, p_real=0.0, layout="stream",
+                 p_overlay=0.0, overlay_snr_db=(5.0, 20.0)):
         if layout not in LAYOUTS:
             raise ValueError(f"layout {layout!r}: one of {LAYOUTS}")
         self.layout = layout
@@ -63,6 +70,9 @@ class SequenceBuilder:
         self.p_real = p_real if real is not None and len(real["feats"]) else 0.0
         if self.p_real:
             self.pools.append(self._pool(real))
+        self.p_overlay, self.overlay_snr_db = p_overlay, overlay_snr_db
+        # the utterances laid under words: real non-keywords when there are any
+        self.overlay_pool = next(((c, u) for c, _, u in reversed(self.pools) if len(u)), None)
 
     def _pool(self, cache):
         lab = cache["labels"].numpy()
@@ -105,9 +115,11 @@ class SequenceBuilder:
             feats += 2.0 * math.log(10.0) * (speech_db - snr) / 20.0
             feats.clamp_(min=FLOOR)   # the filter bank never goes below its log floor
         domains = torch.full((n,), IGNORE, dtype=torch.long)
-        for t0, seg, _, _, s, e, domain in words:
+        for t0, seg, level, _, s, e, domain in words:
             feats[t0: t0 + len(seg)] = torch.logaddexp(feats[t0: t0 + len(seg)], seg)
             domains[max(0, s): min(n, e)] = domain
+            if self.p_overlay and self.overlay_pool is not None and self.rng.random() < self.p_overlay:
+                self._overlay(feats, t0, len(seg), level)
         if self.layout == "clip":
             self._score_only_the_end(target, words)
         else:
@@ -127,6 +139,21 @@ class SequenceBuilder:
             seg = self._warp(seg)
         domain = int(cache["domains"][item]) if "domains" in cache else IGNORE
         return (t, seg, float(cache["levels"][item]), int(cache["labels"][item]), t + (s - a), t + (e - a), domain)
+
+    def _overlay(self, feats, t0, length, level):
+        """Mixes a non-keyword utterance under the word at t0..t0+length, overlay_snr_db below the
+        word's level, starting anywhere from half the utterance before the word to mid-word."""
+        cache, unknown_items = self.overlay_pool
+        item = int(unknown_items[self.rng.integers(len(unknown_items))])
+        f = cache["feats"][item].float()
+        s, e = (int(v) for v in cache["spans"][item])
+        seg = f[max(0, s - MARGIN): min(len(f), e + MARGIN)]
+        gain_db = level - float(cache["levels"][item]) - self.rng.uniform(*self.overlay_snr_db)
+        seg = seg + 2.0 * math.log(10.0) * gain_db / 20.0
+        start = t0 + int(self.rng.integers(-(len(seg) // 2), length // 2 + 1))
+        a, b = max(0, start), min(len(feats), start + len(seg))
+        if a < b:
+            feats[a:b] = torch.logaddexp(feats[a:b], seg[a - start: b - start])
 
     def _stream_layout(self, n):
         """Keywords, unknown words and pauses one after another over the whole sequence."""

@@ -69,6 +69,11 @@ def parse_args(argv=None):
     p.add_argument("--real", default="", help="a real-recordings set in the same layout "
                    "(train/make_real_set.py); its training speakers (not in testing_list.txt) are mixed in")
     p.add_argument("--p-real", type=float, default=0.0, help="share of words drawn from --real")
+    p.add_argument("--p-overlay", type=float, default=0.0, help="share of words that get another "
+                   "utterance mixed under them, keeping their label (sequences.py: a real non-keyword "
+                   "with --real, else a synthetic one)")
+    p.add_argument("--overlay-snr-db", default="5,20", help="range of how far below the word the "
+                   "overlaid utterance is (dB)")
     p.add_argument("--adv-weight", type=float, default=0.0, help="domain-adversarial training (adversary.py): "
                    "final weight of the reversed gradient of a head that tells the engines and real "
                    "recordings apart (0: off)")
@@ -296,7 +301,8 @@ def main(argv=None):
                                freq_masks=args.freq_masks, freq_mask_width=args.freq_mask_width,
                                mel_warp=args.mel_warp, p_unknown=args.p_unknown,
                                unknown_from=args.unknown_from, real=real, p_real=args.p_real,
-                               layout=args.layout)
+                               layout=args.layout, p_overlay=args.p_overlay,
+                               overlay_snr_db=tuple(float(v) for v in args.overlay_snr_db.split(",")))
 
     builder = make_builder(np.random.default_rng(args.seed + 1000))
     val_builder = SequenceBuilder(cache_for("validation", 1), noise, labels,

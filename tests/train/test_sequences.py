@@ -6,6 +6,8 @@
     and labelled from there to TAIL frames after its end;
   * the clip layout: one word per example, scored only from its end on;
   * words from the real-recordings cache come with probability p_real, with their own labels;
+  * the cross-domain overlay: a real non-keyword mixed under a word, at the asked level below
+    it, leaves the word's targets alone;
   * the mel-axis warp: shape kept, identity at factor 1, a stretch moves energy up the axis;
   * dropout (MegaClassifier.set_dropout) changes training outputs but never eval() outputs, so
     the model file and the C engine are unaffected.
@@ -109,6 +111,33 @@ def check_real_pool():
     assert (half == YES).any() and (half == UNK).any(), "p_real 0.5: both"
 
 
+def check_overlay():
+    """p_overlay 1: every word gets the real non-keyword (3.0 in its span, level -20 dB like the
+    word) mixed under it 10 dB down, i.e. at 3.0 - ln 10, so overlapped word frames read
+    logaddexp(3, 3 - ln 10) = 3.0953 (more where the overlays of two neighbours meet); the targets
+    still name only the keyword. p_overlay 0: no such frame."""
+    synth, real = one_word_cache(YES), one_word_cache(UNK)
+    noise = [torch.zeros(400, M)]
+
+    def sequences(p_overlay):
+        b = SequenceBuilder(synth, noise, DEFAULT_LABELS, 400, np.random.default_rng(9), p_keyword=1.0,
+                            p_unknown=0.0, specaugment=False, max_gap=30, real=real, p_real=1e-12,
+                            p_overlay=p_overlay, overlay_snr_db=(10.0, 10.0))
+        return [b.one() for _ in range(10)]
+
+    mixed = float(np.logaddexp(3.0, 3.0 - np.log(10.0)))
+    for p_overlay in (0.0, 1.0):
+        hits = 0
+        for x, y in sequences(p_overlay):
+            y = y.numpy()
+            assert set(np.unique(y)) <= {YES, SIL, IGNORE} and (y == YES).any(), np.unique(y)
+            word = x[:, 0].numpy()
+            word = word[word > 2.5]
+            assert ((np.abs(word - 3.0) < 0.01) | (word > mixed - 0.01)).all(), word
+            hits += int((np.abs(word - mixed) < 0.01).sum())
+        assert (hits > 0) == (p_overlay > 0), (p_overlay, hits)
+
+
 def check_clip_layout():
     """One word per example, its speech ending 1..TAIL frames before the end; only the frames
     from its end on are scored, with its label (or _silence_ for a pause); the features hold the
@@ -183,7 +212,8 @@ def check_dropout():
 if __name__ == "__main__":
     check_targets()
     check_real_pool()
+    check_overlay()
     check_clip_layout()
     check_warp()
     check_dropout()
-    print("sequences: targets, real-word pool, clip layout, mel warp and dropout OK")
+    print("sequences: targets, real-word pool, overlay, clip layout, mel warp and dropout OK")
