@@ -15,9 +15,9 @@ from multiprocessing import Pool
 import numpy as np
 import torch
 
-from augment import augment_clip, speech_span
-from corpus_index import read_wav
-from mega_ref import fbank_params, features_from_audio
+from .augment import augment_clip, speech_span
+from .corpus_index import read_wav
+from .mega_ref import fbank_params, features_from_audio
 
 RATE = 16000
 

@@ -26,9 +26,8 @@ import tempfile
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import mega_ref as mr  # noqa: E402
-import safetensors_io  # noqa: E402
+from . import mega_ref as mr
+from . import safetensors_io
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOLDEN_DIR = os.path.join(ROOT, "tests", "golden")

@@ -2,7 +2,7 @@
 """Writes the model report (models/REPORT.md) from the model file, its evaluation and its
 training log; every number is taken from those files, none is typed in.
 
-  /usr/bin/python3 train/make_report.py --model models/default.safetensors \
+  /usr/bin/python3 -m train.make_report --model models/default.safetensors \
       --eval models/eval-default.json --train-log models/default.train.json \
       [--loeo espeak=models/eval-loeo-espeak.json ...] [--extra NAME=eval.json ...] \
       [--notes notes.md] --out models/REPORT.md
@@ -15,13 +15,11 @@ import os
 import shlex
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from element_cli import element_defaults  # noqa: E402
-from eval_plots import training_curve_png  # noqa: E402
-from mega_ref import count_params, load_model, macs_per_frame  # noqa: E402
-import report_real  # noqa: E402
-from report_md import fmt, table  # noqa: E402
-import safetensors_io  # noqa: E402
+from . import report_real, safetensors_io
+from .element_cli import element_defaults
+from .eval_plots import training_curve_png
+from .mega_ref import count_params, load_model, macs_per_frame
+from .report_md import fmt, table
 
 ENGINES = ("espeak", "flite", "festival")
 LOEO_ENGINES = ENGINES + ("gnuspeech",)
@@ -391,9 +389,9 @@ def main(argv=None):
                      "recall @ FA/h", "klettres FA/h"], rows), ""]
 
     L += ["## How to reproduce", "", "```sh",
-          f"/usr/bin/python3 train/evaluate.py --model {a.model} --out {os.path.relpath(evdir)} --tag {ev['tag']}",
+          f"/usr/bin/python3 -m train.evaluate --model {a.model} --out {os.path.relpath(evdir)} --tag {ev['tag']}",
           # The whole command, so the notes, studies and ablation rows are reproduced too.
-          "/usr/bin/python3 train/make_report.py " + shlex.join(argv if argv is not None else sys.argv[1:]),
+          "/usr/bin/python3 -m train.make_report " + shlex.join(argv if argv is not None else sys.argv[1:]),
           "```", "",
           f"Evaluation time: {ev['seconds']:.0f} s on this machine.", ""]
     with open(a.out, "w") as f:

@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-import safetensors_io
+from . import safetensors_io
 
 FORMAT_NAME = "gst-mega"
 FORMAT_VERSION = "1"

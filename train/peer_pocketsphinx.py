@@ -4,7 +4,7 @@ generic US English acoustic model of pocketsphinx-en-us) on the same real-dev ma
 element, scored with the same code (score_streams.score for streams; the real-dev clip measures
 of eval_real.py: keyword clips detected exactly, non-keyword clips that trigger).
 
-  /usr/bin/python3 train/peer_pocketsphinx.py --real data/real --streams data/real_streams \\
+  /usr/bin/python3 -m train.peer_pocketsphinx --real data/real --streams data/real_streams \\
       --out models/peer-pocketsphinx.json [--thresholds 1e-30,1e-20,...] [--buffer-ms 20]
 
 Pipeline (the element's default acoustic model, dictionary and LM; BUFFER_MS buffers as a live
@@ -71,9 +71,8 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corpus_index import KEYWORDS  # noqa: E402
-from score_streams import TOLERANCE_S, load_streams, score  # noqa: E402
+from .corpus_index import KEYWORDS
+from .score_streams import TOLERANCE_S, load_streams, score
 
 DEFAULT_THRESHOLDS = [1e-30, 1e-20, 1e-10, 1e-5, 1e-3, 1e-1, 1.0, 1e3]
 DEFAULT_BUFFER_MS = 20

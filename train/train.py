@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Trains the streaming Mega keyword classifier on a Speech Commands v2 style folder.
 
-    /usr/bin/python3 train/train.py --corpus data/corpus --out models/default.safetensors
+    /usr/bin/python3 -m train.train --corpus data/corpus --out models/default.safetensors
 
 Works unchanged on the real Google Speech Commands v2 folder (--corpus path/to/speech_commands_v0.02).
 Features are cached per split under --cache (several augmented renderings per training clip),
@@ -14,24 +14,22 @@ import argparse
 import json
 import math
 import os
-import sys
 import time
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corpus_index import DEFAULT_LABELS, CorpusIndex, speaker_of  # noqa: E402
-from decision import clip_decision  # noqa: E402
-from element_cli import element_defaults  # noqa: E402
-from feature_cache import (build_clip_cache, build_noise_cache, clip_cache_key, load_or_build,  # noqa: E402
-                           noise_cache_key)
-from mega_ref import (PCEN_KEYS, FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,  # noqa: E402
-                      count_params, fbank_params, frontend_dict, load_model, macs_per_frame, save_model)
-import objectives  # noqa: E402
-from adversary import Adversary, domain_ids, schedule  # noqa: E402
-from augment import RECIPES  # noqa: E402
-from sequences import IGNORE, LAYOUTS, SequenceBuilder  # noqa: E402
+from . import objectives
+from .adversary import Adversary, domain_ids, schedule
+from .augment import RECIPES
+from .corpus_index import DEFAULT_LABELS, CorpusIndex, speaker_of
+from .decision import clip_decision
+from .element_cli import element_defaults
+from .feature_cache import (build_clip_cache, build_noise_cache, clip_cache_key, load_or_build,
+                            noise_cache_key)
+from .mega_ref import (PCEN_KEYS, FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,
+                       count_params, fbank_params, frontend_dict, load_model, macs_per_frame, save_model)
+from .sequences import IGNORE, LAYOUTS, SequenceBuilder
 
 
 def parse_args(argv=None):

@@ -3,17 +3,15 @@
 ablation can never silently train on another recipe's features), and only then."""
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "train"))
-import feature_cache  # noqa: E402
-from corpus_index import CorpusIndex, write_wav  # noqa: E402
-from feature_cache import clip_cache_key, noise_cache_key  # noqa: E402
-from mega_ref import FrontendConfig  # noqa: E402
+from train import feature_cache
+from train.corpus_index import CorpusIndex, write_wav
+from train.feature_cache import clip_cache_key, noise_cache_key
+from train.mega_ref import FrontendConfig
 
 
 class CacheKeyTest(unittest.TestCase):

@@ -3,16 +3,12 @@ WebAssembly path (speech-like, voices that differ, deterministic), its speaker-d
 a plan that leaves the base engines' clips as they were, and a tiny gnuspeech-only corpus."""
 import json
 import pathlib
-import sys
 import tempfile
 import unittest
 
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "train"))
-
-from corpus import audio, build, plan, speakers, synth  # noqa: E402
+from train.corpus import audio, build, plan, speakers, synth
 
 WORDS = ("yes", "seven", "stop")
 

@@ -1,6 +1,6 @@
 """Tests of the PyTorch reference (train/mega_ref.py), the safetensors writer and the goldens.
 
-Run: /usr/bin/python3 tests/train/test_reference.py   (from the repository root or anywhere)
+Run from the repository root: PYTHONPATH=. /usr/bin/python3 tests/train/test_reference.py
 """
 import itertools
 import json
@@ -16,11 +16,9 @@ import unittest
 import numpy as np
 import torch
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "train"))
-import make_golden  # noqa: E402
-import mega_ref as mr  # noqa: E402
-import safetensors_io  # noqa: E402
+from train import make_golden
+from train import mega_ref as mr
+from train import safetensors_io
 
 torch.set_num_threads(1)
 

@@ -27,15 +27,14 @@ import tempfile
 import numpy as np
 import torch
 
+from train import mega_ref
+from train import safetensors_io
+from train.corpus_index import read_wav, write_wav
+from train.element_cli import element_defaults, run_cli
+from train.eval_clips import decide_torch, torch_posteriors
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-TRAIN = os.path.join(ROOT, "train")
-sys.path.insert(0, TRAIN)
-import mega_ref  # noqa: E402
-import safetensors_io  # noqa: E402
-from corpus_index import read_wav, write_wav  # noqa: E402
-from element_cli import element_defaults, run_cli  # noqa: E402
-from eval_clips import decide_torch, torch_posteriors  # noqa: E402
 
 PY = "/usr/bin/python3"
 GOLDEN_BIN = os.environ.get("MEGA_TEST_GOLDEN", os.path.join(ROOT, "build", "tests", "engine", "test-golden"))
@@ -53,7 +52,8 @@ def check(cond, msg):
 
 
 def run(cmd, timeout=120):
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    # The training steps run as modules of the train package (python3 -m train.<step>).
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     check(r.returncode == 0, f"{' '.join(cmd)}: exit {r.returncode}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
     return r.stdout
 
@@ -73,11 +73,11 @@ def check_statistics(model, feats):
 
 def main(tmp, normalization):
     corpus = os.path.join(tmp, "corpus")
-    run([PY, os.path.join(TRAIN, "make_corpus.py"), "--tiny", "--out", corpus, "--jobs", "2", "--seed", "3"])
+    run([PY, "-m", "train.make_corpus", "--tiny", "--out", corpus, "--jobs", "2", "--seed", "3"])
     keywords = json.load(open(os.path.join(corpus, "speakers.json")))["keywords"]
     labels = ["_silence_", "_unknown_"] + keywords
     model_path = os.path.join(tmp, "m.safetensors")
-    run([PY, os.path.join(TRAIN, "train.py"), "--corpus", corpus, "--labels", ",".join(labels),
+    run([PY, "-m", "train.train", "--corpus", corpus, "--labels", ",".join(labels),
          "--steps", "3", "--eval-every", "3", "--batch", "2", "--seq-frames", "200", "--versions", "1",
          "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
          "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2",
@@ -90,7 +90,7 @@ def main(tmp, normalization):
     # max-pooling objective, a second (here: the same tiny) set mixed in as real words, the
     # domain adversary, an extra corpus and clip-level examples.
     adv_path = os.path.join(tmp, "adv.safetensors")
-    out = run([PY, os.path.join(TRAIN, "train.py"), "--corpus", corpus, "--labels", ",".join(labels),
+    out = run([PY, "-m", "train.train", "--corpus", corpus, "--labels", ",".join(labels),
          "--steps", "2", "--eval-every", "2", "--batch", "2", "--seq-frames", "200", "--versions", "1",
          "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
          "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2", "--unknown-from", "0.5",
@@ -115,7 +115,7 @@ def main(tmp, normalization):
     # statistics on the newly normalised features (hypothesis 4 from a trained model).
     other = "running" if normalization != "running" else "pcen"
     switched_path = os.path.join(tmp, "switched.safetensors")
-    run([PY, os.path.join(TRAIN, "train.py"), "--corpus", corpus, "--labels", ",".join(labels),
+    run([PY, "-m", "train.train", "--corpus", corpus, "--labels", ",".join(labels),
          "--steps", "1", "--eval-every", "1", "--batch", "2", "--seq-frames", "200", "--versions", "1",
          "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
          "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2", "--lr", "1e-12",

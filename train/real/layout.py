@@ -19,8 +19,8 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from corpus.audio import frame_db, place_in_second, speech_bounds
-from corpus_index import write_wav
+from ..corpus.audio import frame_db, place_in_second, speech_bounds
+from ..corpus_index import write_wav
 
 from .common import KEYWORDS, SR, UNKNOWN, Dropped, split_at_pauses
 
