@@ -162,7 +162,7 @@ def sanity(out, manifest, sphinx, n):
     language-model transcription on a fixed sample of n. Clips labelled by
     'aligned'/'checked' already passed the keyword check once (on the uncut
     or untrimmed audio), so the file-name/label-file ones are the real test."""
-    from .corpus_index import read_wav
+    from .wav import read_wav
     kw = [r for r in manifest["clips"] if r["label"] != UNKNOWN]
     audio = [(r["rel"], read_wav(os.path.join(out, r["rel"]))[0]) for r in kw]
     heard = sphinx.check(audio)

@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from . import wav
 from .corpus import audio, noise
 from .corpus_index import KEYWORDS
 
@@ -34,7 +35,7 @@ def load_pool(corpus, rels):
     """[(rel, speech segment with margins, onset within segment, offset)]."""
     pool = []
     for rel in rels:
-        x, _ = audio.read_wav(str(corpus / rel))
+        x, _ = wav.read_wav(str(corpus / rel))
         b = audio.speech_bounds(x)
         if b is None:
             continue
@@ -120,7 +121,7 @@ def main():
             mix = x + nz
         mix = mix * min(1.0, 0.99 / float(np.max(np.abs(mix))))
         name = f"{prefix}_{i:02d}"
-        audio.write_wav(out / f"{name}.wav", mix)
+        wav.write_wav(out / f"{name}.wav", mix)
         with open(out / f"{name}.csv", "w") as f:
             f.write("start_s,end_s,label\n")
             f.writelines(f"{s:.3f},{e:.3f},{lab}\n" for s, e, lab, _ in labels)

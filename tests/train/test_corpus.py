@@ -8,6 +8,7 @@ import unittest
 import wave
 
 from train.corpus import build, speakers, words
+from train.wav import read_wav
 
 
 def digest(path):
@@ -94,7 +95,7 @@ class TinyCorpusTest(unittest.TestCase):
     def test_clips_hold_speech(self):
         from train.corpus import audio
         for p in self.wavs()[:20]:
-            x, _ = audio.read_wav(str(p))
+            x, _ = read_wav(str(p))
             b = audio.speech_bounds(x)
             self.assertIsNotNone(b, p)
             self.assertGreater(b[1] - b[0], 1600, p)  # at least 0.1 s of speech

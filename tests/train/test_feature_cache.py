@@ -9,9 +9,10 @@ import unittest
 import numpy as np
 
 from train import feature_cache
-from train.corpus_index import CorpusIndex, write_wav
+from train.corpus_index import CorpusIndex
 from train.feature_cache import clip_cache_key, noise_cache_key
 from train.mega_ref import FrontendConfig
+from train.wav import write_wav
 
 
 class CacheKeyTest(unittest.TestCase):
@@ -66,9 +67,11 @@ class CacheKeyTest(unittest.TestCase):
         shutil.copytree(feature_cache._SOURCE_DIR, src, ignore=shutil.ignore_patterns("__pycache__"))
         feature_cache._SOURCE_DIR = src
         self.assertEqual(self.key(), base)
-        with open(os.path.join(src, "augment.py"), "a") as f:
-            f.write("\n# a changed augmentation\n")
-        self.assertNotEqual(self.key(), base)
+        for name in ("augment.py", "wav.py"):  # the augmentation, and the reader of the clips
+            with open(os.path.join(src, name), "a") as f:
+                f.write("\n# a changed rendering\n")
+            self.assertNotEqual(self.key(), base, name)
+            base = self.key()
 
     def test_noise_name_follows_files_and_front_end(self):
         index = CorpusIndex(self.root)

@@ -29,7 +29,7 @@ import torch
 
 from train import mega_ref
 from train import safetensors_io
-from train.corpus_index import read_wav, write_wav
+from train.wav import read_wav, write_wav
 from train.element_cli import element_defaults, run_cli
 from train.eval_clips import decide_torch, torch_posteriors
 
