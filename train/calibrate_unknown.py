@@ -23,7 +23,7 @@ from .corpus_index import UNKNOWN, CorpusIndex
 from .element_cli import element_defaults
 from .eval_clips import decide_torch, torch_posteriors
 from .eval_real import clip_summary
-from .mega_ref import load_model, save_model
+from .model_io import load_model, save_model
 
 
 def shift_posteriors(posts, cls, offset):

@@ -33,7 +33,9 @@ from .eval_clips import (clip_metrics, confusion, decide_element, decide_torch, 
                          test_clips, torch_posteriors, transfer_metrics)
 from .eval_plots import confusion_png, det_png
 from .eval_real import evaluate_real_clips, evaluate_real_streams, log_look
-from .mega_ref import count_params, load_model, macs_per_frame
+from .mega_config import macs_per_frame
+from .mega_ref import count_params
+from .model_io import load_model
 from .score_streams import TOLERANCE_S, load_streams, score
 
 MAX_FA_PER_HOUR = 1.0

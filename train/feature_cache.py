@@ -16,7 +16,8 @@ import numpy as np
 import torch
 
 from .augment import augment_clip, speech_span
-from .mega_ref import fbank_params, features_from_audio
+from .mega_config import fbank_params
+from .mega_ref import features_from_audio
 from .wav import read_wav
 
 RATE = 16000

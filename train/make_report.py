@@ -18,7 +18,9 @@ import sys
 from . import report_real, safetensors_io
 from .element_cli import element_defaults
 from .eval_plots import training_curve_png
-from .mega_ref import count_params, load_model, macs_per_frame
+from .mega_config import macs_per_frame
+from .mega_ref import count_params
+from .model_io import load_model
 from .report_md import fmt, table
 
 ENGINES = ("espeak", "flite", "festival")
@@ -314,7 +316,7 @@ def model_section(cfg, params):
             f"{cfg.frontend.frame_shift_ms:g} ms at {cfg.frontend.sample_rate} Hz.", "",
             table(["setting", "value"], [[f, getattr(n, f)] for f in n.__dataclass_fields__]), "",
             f"**{params:,} parameters; {macs_s / 1e6:.2f} M multiply-adds per second of audio** "
-            "(network in steady state, `mega_ref.macs_per_frame` × frames per second; front end excluded).", ""]
+            "(network in steady state, `mega_config.macs_per_frame` × frames per second; front end excluded).", ""]
 
 
 def phases_text(log, phase2, phase3):

@@ -124,7 +124,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
     d = element_defaults()
-    from .mega_ref import load_model
+    from .model_io import load_model
     labels = load_model(a.model).config.labels
     r = run_and_score(load_streams(a.streams), a.model, [l for l in labels if not is_background(l)],
                       a.threshold if a.threshold is not None else d["threshold"],

@@ -25,8 +25,10 @@ from .augment import RECIPES
 from .corpus_index import DEFAULT_LABELS
 from .decision import clip_decision
 from .element_cli import element_defaults
-from .mega_ref import (PCEN_KEYS, FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,
-                       count_params, fbank_params, frontend_dict, load_model, macs_per_frame, save_model)
+from .mega_config import (PCEN_KEYS, FrontendConfig, MegaConfig, NetworkConfig, fbank_params, frontend_dict,
+                          macs_per_frame)
+from .mega_ref import MegaClassifier, count_params
+from .model_io import load_model, save_model
 from .sequences import IGNORE, LAYOUTS
 from .train_data import builder_factory, load_data, training_batches, validation_batches
 

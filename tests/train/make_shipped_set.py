@@ -25,7 +25,7 @@ from train.corpus_index import UNKNOWN
 from train.decision import is_background
 from train.element_cli import element_defaults
 from train.eval_clips import decide_torch, silence_clips, test_clips, torch_posteriors
-from train.mega_ref import load_model
+from train.model_io import load_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))

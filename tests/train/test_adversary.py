@@ -9,7 +9,8 @@ import torch
 
 from train.adversary import DOMAINS, Adversary, GradientReversal, domain_ids, schedule
 from train.corpus_index import DEFAULT_LABELS, speaker_of
-from train.mega_ref import MegaClassifier, MegaConfig, NetworkConfig
+from train.mega_config import MegaConfig, NetworkConfig
+from train.mega_ref import MegaClassifier
 from train.sequences import IGNORE, SequenceBuilder
 
 

@@ -14,7 +14,8 @@ from train.corpus_index import DEFAULT_LABELS
 from train.calibrate_unknown import choose, shift_posteriors
 from train.eval_real import clip_summary, real_clips
 from train.report_real import best_stream_point, peer_best_clips, targets
-from train.mega_ref import MegaClassifier, MegaConfig, NetworkConfig
+from train.mega_config import MegaConfig, NetworkConfig
+from train.mega_ref import MegaClassifier
 
 L = DEFAULT_LABELS
 SIL, UNK, YES, NO, ONE = (L.index(x) for x in ("_silence_", "_unknown_", "yes", "no", "one"))

@@ -11,7 +11,7 @@ import numpy as np
 from train import feature_cache
 from train.corpus_index import CorpusIndex
 from train.feature_cache import clip_cache_key, noise_cache_key
-from train.mega_ref import FrontendConfig
+from train.mega_config import FrontendConfig
 from train.wav import write_wav
 
 

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 from train.corpus_index import DEFAULT_LABELS
-from train.mega_ref import MegaClassifier, MegaConfig, NetworkConfig
+from train.mega_config import MegaConfig, NetworkConfig
+from train.mega_ref import MegaClassifier
 from train.sequences import IGNORE, MARGIN, TAIL, UNKNOWN_TAIL, SequenceBuilder
 
 M = 8

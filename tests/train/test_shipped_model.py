@@ -16,7 +16,7 @@ import torch
 
 from train.element_cli import element_defaults, run_cli
 from train.eval_clips import decide_torch, torch_posteriors
-from train.mega_ref import load_model
+from train.model_io import load_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))

@@ -27,8 +27,7 @@ import tempfile
 import numpy as np
 import torch
 
-from train import mega_ref
-from train import safetensors_io
+from train import mega_ref, model_io, safetensors_io
 from train.wav import read_wav, write_wav
 from train.element_cli import element_defaults, run_cli
 from train.eval_clips import decide_torch, torch_posteriors
@@ -108,7 +107,7 @@ def main(tmp, normalization):
     adv_log = json.load(open(os.path.join(tmp, "adv.train.json")))
     check(adv_log["curve"][-1]["step"] == 2 and adv_log["curve"][-1]["domain_loss"] > 0,
           f"adversarial training log: {adv_log['curve']}")
-    check(sorted(mega_ref.load_model(adv_path).state_dict()) == sorted(mega_ref.load_model(model_path).state_dict()),
+    check(sorted(model_io.load_model(adv_path).state_dict()) == sorted(model_io.load_model(model_path).state_dict()),
           "the adversary's head must not be saved in the model file")
 
     # --init with another causal normalisation keeps the network and re-measures the per-bin
@@ -121,7 +120,7 @@ def main(tmp, normalization):
          "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2", "--lr", "1e-12",
          "--init", model_path, "--normalization", other,
          "--cache", os.path.join(tmp, "cache"), "--out", switched_path])
-    before, after = mega_ref.load_model(model_path), mega_ref.load_model(switched_path)
+    before, after = model_io.load_model(model_path), model_io.load_model(switched_path)
     check(after.config.frontend.normalization == other, f"normalization after --init: {after.config.frontend.normalization}")
     check(not torch.allclose(before.frontend.mean, after.frontend.mean),
           "the per-bin statistics are re-measured for the new normalisation")
@@ -130,7 +129,7 @@ def main(tmp, normalization):
     check(net and max(float((w0[k] - w1[k]).abs().max()) for k in net) < 1e-6,
           "the network's weights come from --init (lr 1e-12: one step changes nothing)")
 
-    model = mega_ref.load_model(model_path)
+    model = model_io.load_model(model_path)
     check(model.config.labels == labels, f"labels in the file: {model.config.labels}")
     fe = model.config.frontend
     check(fe.normalization == normalization, f"normalization in the file: {fe.normalization}")
