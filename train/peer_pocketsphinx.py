@@ -66,6 +66,7 @@ import ctypes
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -757,7 +758,8 @@ def main():
     gst()
     result = {
         "peer": "GStreamer pocketsphinx element (CMU PocketSphinx 5prealpha), generic US English model",
-        "command": " ".join(sys.argv),
+        # as it is run (python3 -m): argv[0] would be the module's absolute path
+        "command": "/usr/bin/python3 -m train.peer_pocketsphinx " + shlex.join(sys.argv[1:]),
         "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "packages": package_versions(),
         "settings": {"thresholds": thresholds, "buffer_ms": a.buffer_ms, "keywords": KEYWORDS,
