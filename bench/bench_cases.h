@@ -24,7 +24,7 @@ typedef struct {
 
 /* Loads the model or exits with the loader's message. */
 MegaModel *bench_load_model (const BenchOptions *o);
-/* Multiply-accumulates per frame of the network (the same count as mega_ref.macs_per_frame). */
+/* Multiply-accumulates per frame of the network (the same count as train/mega_config.py macs_per_frame). */
 double bench_macs_per_frame (const MegaInfo *info);
 
 int bench_gen (const BenchOptions *o);

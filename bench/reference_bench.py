@@ -26,8 +26,8 @@ import time
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "train"))
-import mega_ref  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from train import mega_ref, model_io  # noqa: E402
 
 
 def emit(case, **values):
@@ -119,7 +119,7 @@ def main():
     p.add_argument("--dump-frames", type=int, default=0)
     args = p.parse_args()
     torch.set_num_threads(1)
-    model = mega_ref.load_model(args.model)
+    model = model_io.load_model(args.model)
     with torch.inference_mode():
         (stream if args.command == "stream" else offline)(args, model)
 

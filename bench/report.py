@@ -64,9 +64,9 @@ def agreement(dirname, a, b):
 def model_summary(path):
     """The network's sizes, read from the model file's config."""
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    sys.path.insert(0, os.path.join(root, "train"))
+    sys.path.insert(0, root)  # the training package, for its dependency-free reader
     try:
-        import safetensors_io
+        from train import safetensors_io
         tensors, meta = safetensors_io.load(os.path.join(root, path))
         c = json.loads(meta["config"])
         n = c["network"]

@@ -11,7 +11,7 @@ import torch
 import torchaudio
 import torchaudio.functional as AF
 
-from codec import random_round_trip
+from .codec import random_round_trip
 
 RATE = 16000
 RECIPES = ("base", "voices")

@@ -4,7 +4,7 @@ logit adjustment as in Menon et al., 2021) on the real-TRAIN speakers of a real-
 and writes the adjusted model file. Real-dev is not read here: evaluate the result with
 train/evaluate.py --real.
 
-  /usr/bin/python3 train/calibrate_unknown.py --model models/default.safetensors --real data/real \\
+  /usr/bin/python3 -m train.calibrate_unknown --model models/default.safetensors --real data/real \\
       --out data/calibrated.safetensors
 
 Subtracting b from one logit of every frame is the same as dividing that class's posterior by
@@ -15,17 +15,15 @@ of real-train non-keyword clips trigger a keyword (ties: the smaller offset).
 import argparse
 import json
 import os
-import sys
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corpus_index import UNKNOWN, CorpusIndex  # noqa: E402
-from element_cli import element_defaults  # noqa: E402
-from eval_clips import decide_torch, torch_posteriors  # noqa: E402
-from eval_real import clip_summary  # noqa: E402
-from mega_ref import load_model, save_model  # noqa: E402
+from .corpus_index import UNKNOWN, CorpusIndex
+from .element_cli import element_defaults
+from .eval_clips import decide_torch, torch_posteriors
+from .eval_real import clip_summary
+from .model_io import load_model, save_model
 
 
 def shift_posteriors(posts, cls, offset):

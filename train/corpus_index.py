@@ -6,7 +6,6 @@ Every word folder that is not a wanted keyword becomes the `_unknown_` class, as
 TensorFlow's input_data.py; `_silence_` is made from background noise by the trainer.
 """
 import os
-import wave
 
 import numpy as np
 
@@ -15,34 +14,6 @@ KEYWORDS = ["yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go
 SILENCE = "_silence_"
 UNKNOWN = "_unknown_"
 DEFAULT_LABELS = [SILENCE, UNKNOWN] + KEYWORDS
-
-
-def read_wav(path):
-    """16-bit PCM or float WAV -> (float32 mono samples in [-1, 1], rate)."""
-    with wave.open(path, "rb") as w:
-        rate, ch, width, n = w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getnframes()
-        raw = w.readframes(n)
-    if width == 2:
-        x = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-    elif width == 4:
-        x = np.frombuffer(raw, dtype="<i4").astype(np.float32) / 2147483648.0
-    elif width == 1:
-        x = (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
-    else:
-        raise ValueError(f"{path}: unsupported sample width {width}")
-    if ch > 1:
-        x = x.reshape(-1, ch).mean(axis=1)
-    return x, rate
-
-
-def write_wav(path, x, rate=16000):
-    x = np.clip(np.asarray(x, dtype=np.float64), -1.0, 32767.0 / 32768.0)
-    pcm = np.round(x * 32768.0).astype("<i2")
-    with wave.open(path, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
 
 
 def speaker_of(relpath):

@@ -1,7 +1,8 @@
 """Runs the real megaclassify element through the `mega-classify` CLI, for evaluation.
 
-The element's default properties are read from plugin/megaclassify-defaults.h, so the
-evaluation follows the header when the defaults are retuned instead of a copy of its numbers.
+The element's default properties are read from the built element itself (`gst-inspect-1.0
+megaclassify`, with the build's plugin directory on GST_PLUGIN_PATH), so the evaluation follows
+the element when its defaults are retuned (plugin/megaclassify-defaults.h), never a copy of them.
 """
 import json
 import os
@@ -9,30 +10,56 @@ import re
 import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULTS_H = os.path.join(ROOT, "plugin", "megaclassify-defaults.h")
-UNITS_MS = {"GST_MSECOND": 1.0, "GST_SECOND": 1000.0, "GST_USECOND": 1e-3}
+NS_PER_MS = 1e6
+
+# element property -> (key of element_defaults(), conversion of gst-inspect's printed default:
+# times in nanoseconds, doubles to 7 significant digits, ample for a threshold)
+DEFAULT_PROPERTIES = {
+    "threshold": ("threshold", float),
+    "smoothing": ("smoothing_ms", lambda v: int(v) / NS_PER_MS),
+    "suppression": ("suppression_ms", lambda v: int(v) / NS_PER_MS),
+    "minimum-count": ("minimum_count", int),
+    "end-padding": ("end_padding_ms", lambda v: int(v) / NS_PER_MS),
+}
 
 
-def element_defaults(path=DEFAULTS_H):
+def property_defaults(inspect_text):
+    """gst-inspect-1.0's "Element Properties:" list -> {property name: its default as printed}.
+    Each property is a line `  name : blurb` followed by indented lines, one of them holding
+    `Default: value` (a blurb may say "Default" too, so only the indented lines count)."""
+    out, name, inside = {}, None, False
+    for line in inspect_text.splitlines():
+        if line.startswith("Element Properties:"):
+            inside = True
+            continue
+        if not inside:
+            continue
+        if line and not line.startswith(" "):
+            break  # the next section
+        m = re.match(r"  ([a-z][a-z0-9-]*)\s*: ", line)
+        if m:
+            name = m.group(1)
+        elif name and name not in out and "Default:" in line:
+            value = line.split("Default:", 1)[1].split()
+            out[name] = value[0] if value else ""
+    return out
+
+
+def element_defaults():
     """{'threshold': float, 'smoothing_ms': float, 'suppression_ms': float, 'minimum_count': int,
-    'end_padding_ms': float}"""
-    text = open(path).read()
-
-    def value(name):
-        m = re.search(rf"#define\s+MEGACLASSIFY_DEFAULT_{name}\s+(.+)", text)
-        if not m:
-            raise ValueError(f"{path}: no MEGACLASSIFY_DEFAULT_{name}")
-        return m.group(1).split("/*")[0].strip()
-
-    def ms(expr):
-        m = re.fullmatch(r"\(?\s*([0-9.]+)\s*\*\s*(GST_\w+)\s*\)?", expr)
-        if not m or m.group(2) not in UNITS_MS:
-            raise ValueError(f"cannot read a time from {expr!r}")
-        return float(m.group(1)) * UNITS_MS[m.group(2)]
-
-    return {"threshold": float(value("THRESHOLD")), "smoothing_ms": ms(value("SMOOTHING")),
-            "suppression_ms": ms(value("SUPPRESSION")), "minimum_count": int(value("MINIMUM_COUNT")),
-            "end_padding_ms": ms(value("END_PADDING"))}
+    'end_padding_ms': float}: the default properties of the megaclassify element that
+    mega-classify runs (the build next to cli_path() unless GST_PLUGIN_PATH says otherwise)."""
+    r = subprocess.run(["gst-inspect-1.0", "megaclassify"], capture_output=True, text=True, env=_env(),
+                       timeout=120)
+    if r.returncode != 0:
+        raise RuntimeError(f"gst-inspect-1.0 megaclassify (GST_PLUGIN_PATH={_env().get('GST_PLUGIN_PATH')}): "
+                           f"exit {r.returncode}: {r.stderr.strip()[-500:]}; is the element built "
+                           "(meson compile -C build)?")
+    printed = property_defaults(r.stdout)
+    missing = sorted(set(DEFAULT_PROPERTIES) - set(printed))
+    if missing:
+        raise RuntimeError(f"gst-inspect-1.0 megaclassify lists no default for {missing}")
+    return {key: convert(printed[prop]) for prop, (key, convert) in DEFAULT_PROPERTIES.items()}
 
 
 def frames_for_ms(ms, frame_shift_ms):

@@ -13,10 +13,11 @@ import os
 import numpy as np
 import torch
 
-from corpus_index import SILENCE, UNKNOWN, read_wav, speaker_of, write_wav
-from decision import clip_decision, is_background
-from element_cli import frames_for_ms, run_cli
-from mega_ref import features_from_audio
+from .corpus_index import SILENCE, UNKNOWN, speaker_of
+from .decision import clip_decision, is_background
+from .element_cli import frames_for_ms, run_cli
+from .mega_ref import features_from_audio
+from .wav import read_wav, write_wav
 
 
 def read_labels_csv(path):

@@ -16,11 +16,11 @@ import os
 
 import numpy as np
 
-from corpus_index import UNKNOWN, speaker_of
-from decision import is_background
-from element_cli import run_cli
-from eval_clips import clip_metrics, decide_element, decide_torch, torch_posteriors, transfer_metrics
-from score_streams import load_streams, score
+from .corpus_index import UNKNOWN, speaker_of
+from .decision import is_background
+from .element_cli import run_cli
+from .eval_clips import clip_metrics, decide_element, decide_torch, torch_posteriors, transfer_metrics
+from .score_streams import load_streams, score
 
 
 def real_clips(real_dir, labels):

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Evaluates a keyword model through the real megaclassify element (and the PyTorch reference).
 
-  /usr/bin/python3 train/evaluate.py --model models/default.safetensors --out models --tag default
+  /usr/bin/python3 -m train.evaluate --model models/default.safetensors --out models --tag default
 
 Writes OUT/eval-TAG.json, OUT/confusion-TAG.png and OUT/det-TAG.png:
   * clips: the test split (held-out speakers, incl. held-out klettres recordings) plus 1-s noise
@@ -21,22 +21,22 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from decision import is_background  # noqa: E402
-from element_cli import element_defaults, run_cli  # noqa: E402
-from eval_clips import (clip_metrics, confusion, decide_element, decide_torch, silence_clips,  # noqa: E402
-                        test_clips, torch_posteriors, transfer_metrics)
-from eval_plots import confusion_png, det_png  # noqa: E402
-from eval_real import evaluate_real_clips, evaluate_real_streams, log_look  # noqa: E402
-from mega_ref import count_params, load_model, macs_per_frame  # noqa: E402
-from score_streams import TOLERANCE_S, load_streams, score  # noqa: E402
+from .decision import is_background
+from .element_cli import element_defaults, run_cli
+from .eval_clips import (clip_metrics, confusion, decide_element, decide_torch, silence_clips,
+                         test_clips, torch_posteriors, transfer_metrics)
+from .eval_plots import confusion_png, det_png
+from .eval_real import evaluate_real_clips, evaluate_real_streams, log_look
+from .mega_config import macs_per_frame
+from .mega_ref import count_params
+from .model_io import load_model
+from .score_streams import TOLERANCE_S, load_streams, score
 
 MAX_FA_PER_HOUR = 1.0
 MATCHING = (f"a detection of keyword w matches a labelled occurrence of w when its decision time (end of "

@@ -15,9 +15,10 @@ from multiprocessing import Pool
 import numpy as np
 import torch
 
-from augment import augment_clip, speech_span
-from corpus_index import read_wav
-from mega_ref import fbank_params, features_from_audio
+from .augment import augment_clip, speech_span
+from .mega_config import fbank_params
+from .mega_ref import features_from_audio
+from .wav import read_wav
 
 RATE = 16000
 
@@ -83,7 +84,7 @@ def build_noise_cache(index, frontend, files=None):
 
 # The code that shapes a cached rendering: a change in any of it must not reuse a cache. Of the
 # reference model only the feature function counts, so work on the network keeps the caches.
-_SHAPING_SOURCES = ("augment.py", "codec.py", "feature_cache.py", "corpus_index.py")
+_SHAPING_SOURCES = ("augment.py", "codec.py", "feature_cache.py", "corpus_index.py", "wav.py")
 _SOURCE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 

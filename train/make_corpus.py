@@ -1,20 +1,17 @@
 #!/usr/bin/python3
 """Build the synthetic Speech Commands v2-style training corpus.
 
-  /usr/bin/python3 train/make_corpus.py --out data/corpus --seed 1 [--per-word 180] [--held-per-word 30] [--jobs 2] [--tiny]
+  /usr/bin/python3 -m train.make_corpus --out data/corpus --seed 1 [--per-word 180] [--held-per-word 30] [--jobs 2] [--tiny]
       [--engines espeak,flite,festival,gnuspeech]
 
 gnuspeech is opt-in (it needs node and npm; the package is installed on first use): the default
 three engines give the same corpus as before it existed, and adding it leaves their clips as they are.
 """
 import argparse
-import pathlib
-import sys
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from corpus.build import build  # noqa: E402
-from corpus.speakers import ENGINES, OPT_IN_ENGINES  # noqa: E402
+from .corpus.build import build
+from .corpus.speakers import ENGINES, OPT_IN_ENGINES
 
 
 def main():

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # One command from nothing to a shipped-style model with its report:
 #   bash train/make_default_model.sh [OUT_DIR]        (default: data/default-model)
-# corpus (train/make_corpus.py) -> test streams (train/make_streams.py) -> training
-# (train/train.py, the recipe of models/REPORT.md: phase 1 on the training speakers, model
+# corpus (train.make_corpus) -> test streams (train.make_streams) -> training
+# (train.train, the recipe of models/REPORT.md: phase 1 on the training speakers, model
 # selection on the validation speakers, phase 2 continues on all speakers) -> evaluation
-# through the element (train/evaluate.py) -> report (train/make_report.py).
+# through the element (train.evaluate) -> report (train.make_report).
 # Deterministic from the seeds below. On 2 CPU cores: corpus ~10 min, feature cache ~2 min,
 # training TRAIN_MINUTES + FINETUNE_MINUTES (default 60 + 30: 90 minutes on CPU, about 2.3 s
 # per step, so phase 1 gets ~1,600 steps), evaluation ~3 min. A GPU is used when present
@@ -23,15 +23,15 @@ bash tools/setup.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
 meson compile -C build >/dev/null
 
-[ -f data/corpus/speakers.json ] || $py train/make_corpus.py --out data/corpus --seed 1 --jobs 2 \
+[ -f data/corpus/speakers.json ] || $py -m train.make_corpus --out data/corpus --seed 1 --jobs 2 \
   --per-word 500 --held-per-word 30
-[ -d data/streams ] || $py train/make_streams.py --corpus data/corpus --out data/streams --minutes 30 --seed 2
-[ -d data/streams_klettres ] || $py train/make_streams.py --corpus data/corpus --out data/streams_klettres \
+[ -d data/streams ] || $py -m train.make_streams --corpus data/corpus --out data/streams --minutes 30 --seed 2
+[ -d data/streams_klettres ] || $py -m train.make_streams --corpus data/corpus --out data/streams_klettres \
   --minutes 30 --seed 3 --klettres-only
 # Real recordings from Debian packages, split by speaker (real-train is trained on in phase 3,
 # real-dev never is), and the real-dev streams.
-[ -f data/real/manifest.json ] || $py train/make_real_set.py --out data/real --debs data/real-debs
-[ -d data/real_streams ] || $py train/make_streams.py --corpus data/real --out data/real_streams --real \
+[ -f data/real/manifest.json ] || $py -m train.make_real_set --out data/real --debs data/real-debs
+[ -d data/real_streams ] || $py -m train.make_streams --corpus data/real --out data/real_streams --real \
   --minutes 20 --streams 8 --seed 4
 
 mkdir -p "$out"
@@ -40,11 +40,11 @@ recipe="--corpus data/corpus --cache data/cache --versions 2 --seed 2 --jobs 2 -
   --window-mode chunk --window 32 --label-from 0.5 --max-gap 50 --p-keyword 0.6 --batch 48
   --steps 1000000"
 # shellcheck disable=SC2086
-$py train/train.py $recipe --out "$out/phase1.safetensors" --lr 3e-3 --minutes "$minutes" --eval-every 250
+$py -m train.train $recipe --out "$out/phase1.safetensors" --lr 3e-3 --minutes "$minutes" --eval-every 250
 # Phase 2 with the voices augmentation (voice conversion and GStreamer codecs, augment.py):
 # the shipped model's phase 2; it helped on flite voices, klettres and the streams (models/REPORT.md).
 # shellcheck disable=SC2086
-$py train/train.py $recipe --out "$out/model.safetensors" --init "$out/phase1.safetensors" \
+$py -m train.train $recipe --out "$out/model.safetensors" --init "$out/phase1.safetensors" \
   --train-splits train,validation --augment voices --lr 1e-3 --minutes "$finetune" --eval-every 100000000
 mv "$out/model.safetensors" "$out/phase2.safetensors"
 mv "$out/model.train.json" "$out/phase2.train.json"
@@ -52,10 +52,10 @@ mv "$out/model.train.json" "$out/phase2.train.json"
 # the real-train speakers (models/REPORT.md, real-voices ablations: the one change that moved
 # real-dev). The shipped model ran 12 CPU minutes (272 steps at batch 24) of this phase.
 # shellcheck disable=SC2086
-$py train/train.py $recipe --out "$out/model.safetensors" --init "$out/phase2.safetensors" \
+$py -m train.train $recipe --out "$out/model.safetensors" --init "$out/phase2.safetensors" \
   --augment voices --lr 1e-3 --warmup 20 --batch 24 --real data/real --p-real 0.2 \
   --minutes "${REAL_MINUTES:-12}" --eval-every 50
-$py train/evaluate.py --model "$out/model.safetensors" --out "$out" --tag model
-$py train/make_report.py --model "$out/model.safetensors" --eval "$out/eval-model.json" \
+$py -m train.evaluate --model "$out/model.safetensors" --out "$out" --tag model
+$py -m train.make_report --model "$out/model.safetensors" --eval "$out/eval-model.json" \
   --train-log "$out/phase1.train.json" --phase2-log "$out/phase2.train.json" --out "$out/REPORT.md"
 echo "model: $out/model.safetensors  report: $out/REPORT.md"

@@ -4,7 +4,7 @@ gnuspeech voice in a few tract variants, rendered as corpus clips (1 s, 16 kHz, 
 levelled like train/make_corpus.py), with the time per clip and, where pocketsphinx is installed,
 how many clips it recognises (default English model, and with a grammar of the keywords).
 
-  /usr/bin/python3 train/make_gnuspeech_sample.py --out data/gnuspeech-sample [--variants 2] [--asr 20]
+  /usr/bin/python3 -m train.make_gnuspeech_sample --out data/gnuspeech-sample [--variants 2] [--asr 20]
 """
 import argparse
 import json
@@ -14,12 +14,10 @@ import random
 import resource
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from corpus import build, plan, speakers, synth, words  # noqa: E402
+from .corpus import build, plan, speakers, synth, words
 
 
 def jobs_for(out, variants, seed):

@@ -26,9 +26,9 @@ import tempfile
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import mega_ref as mr  # noqa: E402
-import safetensors_io  # noqa: E402
+from . import mega_config as mc
+from . import mega_ref as mr
+from . import model_io, safetensors_io
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOLDEN_DIR = os.path.join(ROOT, "tests", "golden")
@@ -52,7 +52,7 @@ def tiny_cases():
         C = rnd.choice((3, 4, 5))
         # lengths that are and are not multiples of C, alternating
         T = rnd.choice([t for t in range(11, 18) if (t % C == 0) == (idx % 2 == 0)])
-        net = mr.NetworkConfig(
+        net = mc.NetworkConfig(
             d_model=rnd.choice((5, 7, 9)),
             z_dim=rnd.choice((4, 6)) if bias == "rotary" else rnd.choice((3, 5, 7)),
             h_dim=rnd.choice((5, 7, 9)),
@@ -64,7 +64,7 @@ def tiny_cases():
         rate = rnd.choice((8000, 11025, 16000))
         length_ms, shift_ms = rnd.choice(((25.0, 10.0), (20.0, 10.0), (32.0, 12.5), (15.0, 15.0)))
         high = rnd.choice((0.0, -200.0, rate / 2 - 500.0))
-        fe = mr.FrontendConfig(
+        fe = mc.FrontendConfig(
             sample_rate=rate, frame_length_ms=length_ms, frame_shift_ms=shift_ms,
             n_mels=rnd.choice((5, 6, 7, 8)), low_freq=rnd.choice((0.0, 20.0, 64.0)),
             high_freq=high, window=WINDOWS[idx % 4], preemphasis=rnd.choice((0.0, 0.5, 0.97)),
@@ -73,21 +73,21 @@ def tiny_cases():
         labels[0] = "_silence_"
         seconds = 0.2 if rate < 16000 else 0.12
         out.append((case_name(att, bias, norm, prenorm, mode), idx,
-                    mr.MegaConfig(labels=labels, frontend=fe, network=net), T, seconds))
+                    mc.MegaConfig(labels=labels, frontend=fe, network=net), T, seconds))
     return out
 
 
 def real_cases():
-    fe = mr.FrontendConfig()  # 16 kHz, 40 mels, 25/10 ms, povey
+    fe = mc.FrontendConfig()  # 16 kHz, 40 mels, 25/10 ms, povey
     labels = ["_silence_", "_unknown_", "yes", "no", "up", "down", "left", "right", "on", "off",
               "stop", "go"]
     base = dict(d_model=64, z_dim=32, h_dim=128, ffn_dim=128, n_dim=16, n_layers=4, window=32)
-    chunk = mr.NetworkConfig(**base, attention="softmax", rel_pos_bias="simple", norm="layernorm",
+    chunk = mc.NetworkConfig(**base, attention="softmax", rel_pos_bias="simple", norm="layernorm",
                              prenorm=True, window_mode="chunk", activation="silu")
-    sliding = mr.NetworkConfig(**base, attention="laplace", rel_pos_bias="rotary", norm="batchnorm",
+    sliding = mc.NetworkConfig(**base, attention="laplace", rel_pos_bias="rotary", norm="batchnorm",
                                prenorm=True, window_mode="sliding", activation="gelu")
-    return [("real_chunk", 500, mr.MegaConfig(labels, fe, chunk), 200, 0.5),
-            ("real_sliding", 501, mr.MegaConfig(labels, copy.deepcopy(fe), sliding), 200, 0.5)]
+    return [("real_chunk", 500, mc.MegaConfig(labels, fe, chunk), 200, 0.5),
+            ("real_sliding", 501, mc.MegaConfig(labels, copy.deepcopy(fe), sliding), 200, 0.5)]
 
 
 def featnorm_cases():
@@ -102,12 +102,12 @@ def featnorm_cases():
              ("running_sliding", "sliding", dict(normalization="running")))
     for k, (name, mode, norm) in enumerate(specs):
         idx = (602, 603, 604, 607)[k]  # 602 and 607 start with digital silence (idx % 5 == 2)
-        fe = mr.FrontendConfig(**norm)
-        net = mr.NetworkConfig(d_model=16, z_dim=8, h_dim=24, ffn_dim=16, n_dim=4, n_layers=2,
+        fe = mc.FrontendConfig(**norm)
+        net = mc.NetworkConfig(d_model=16, z_dim=8, h_dim=24, ffn_dim=16, n_dim=4, n_layers=2,
                                window=8, window_mode=mode, attention=("softmax", "laplace")[k % 2],
                                norm=("layernorm", "rmsnorm")[k // 2])
         labels = ["_silence_", "_unknown_", "a", "b"]
-        out.append((name, idx, mr.MegaConfig(labels, fe, net), 130, 1.3))
+        out.append((name, idx, mc.MegaConfig(labels, fe, net), 130, 1.3))
     return out
 
 
@@ -224,7 +224,7 @@ def build_case(name, idx, config, T, seconds):
 
 def write_case(out_dir, name, idx, config, T, seconds):
     model, io = build_case(name, idx, config, T, seconds)
-    mr.save_model(model, os.path.join(out_dir, f"{name}.safetensors"),
+    model_io.save_model(model, os.path.join(out_dir, f"{name}.safetensors"),
                   description=f"gst-mega golden case {name} (random weights, train/make_golden.py)")
     safetensors_io.save(os.path.join(out_dir, f"{name}.io.safetensors"), io,
                         {"case": name, "dtype_of_reference": "float64"})

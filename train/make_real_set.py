@@ -2,7 +2,7 @@
 """Build a REAL human-speech keyword set from Debian packages (corpus-build time
 only; nothing here runs in the tests).
 
-    /usr/bin/python3 train/make_real_set.py --out data/real --debs data/real-debs
+    /usr/bin/python3 -m train.make_real_set --out data/real --debs data/real-debs
 
 1. `apt-get download` each package into --debs (skipped when the .deb is there)
    and `dpkg -x` it into <debs>/x/<package>/; zips (warzone's base.wz,
@@ -21,16 +21,13 @@ cached in <debs>/sphinx-cache.json, so a rerun is fast and gives the same set.
 """
 import argparse
 import os
-import sys
 import time
 from collections import Counter
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from real import (alsa, hedgewars, kajongg, klettres, ktuberling, megaglest, neverball,  # noqa: E402
-                  openarena, scid, speechtests, tuxpaint, warzone, wing)
-from real.common import HOMOPHONES, KEYWORDS, UNKNOWN, Context  # noqa: E402
-from real.layout import reason_kind, write  # noqa: E402
+from .real import (alsa, hedgewars, kajongg, klettres, ktuberling, megaglest, neverball,
+                   openarena, scid, speechtests, tuxpaint, warzone, wing)
+from .real.common import HOMOPHONES, KEYWORDS, UNKNOWN, Context
+from .real.layout import reason_kind, write
 
 SOURCES = [
     ("alsa", alsa), ("klettres", klettres), ("scid", scid), ("wing", wing), ("neverball", neverball),
@@ -132,7 +129,7 @@ def main(argv=None):
                     help="after writing, run pocketsphinx on N sampled keyword clips (and the keyword "
                          "check on all of them) as a label sanity check; 0: skip")
     args = ap.parse_args(argv)
-    from real.sphinx import Sphinx
+    from .real.sphinx import Sphinx
 
     t0 = time.time()
     log = lambda *a: print(*a, flush=True)  # noqa: E731
@@ -165,7 +162,7 @@ def sanity(out, manifest, sphinx, n):
     language-model transcription on a fixed sample of n. Clips labelled by
     'aligned'/'checked' already passed the keyword check once (on the uncut
     or untrimmed audio), so the file-name/label-file ones are the real test."""
-    from corpus_index import read_wav
+    from .wav import read_wav
     kw = [r for r in manifest["clips"] if r["label"] != UNKNOWN]
     audio = [(r["rel"], read_wav(os.path.join(out, r["rel"]))[0]) for r in kw]
     heard = sphinx.check(audio)

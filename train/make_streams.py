@@ -7,9 +7,9 @@ seed (babble from test speakers only). Each stream gets a label CSV
 (start_s,end_s,label) whose times are the speech onset/offset found by the
 energy detector, not the 1 s clip bounds; unknown words are `_unknown_`.
 
-  /usr/bin/python3 train/make_streams.py --corpus data/corpus --out data/streams --minutes 30 --seed 2
-  /usr/bin/python3 train/make_streams.py --corpus data/corpus --out data/streams_klettres --klettres-only
-  /usr/bin/python3 train/make_streams.py --corpus data/real --out data/real_streams --real --minutes 30
+  /usr/bin/python3 -m train.make_streams --corpus data/corpus --out data/streams --minutes 30 --seed 2
+  /usr/bin/python3 -m train.make_streams --corpus data/corpus --out data/streams_klettres --klettres-only
+  /usr/bin/python3 -m train.make_streams --corpus data/real --out data/real_streams --real --minutes 30
 
 --real takes a real-recordings set (train/make_real_set.py): its real-dev speakers
 (testing_list.txt) only, keyword clips and non-keyword clips (`other/`), babble from the
@@ -18,14 +18,13 @@ non-keyword clips.
 import argparse
 import json
 import pathlib
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from corpus import audio, noise  # noqa: E402
-from corpus_index import KEYWORDS  # noqa: E402
+from . import wav
+from .corpus import audio, noise
+from .corpus_index import KEYWORDS
 
 SNRS = (None, 20, 10, 5)  # None = clean (only a -80 dBFS floor)
 NOISES = ("babble", "pink", "white", "brown", "hum", "klettres_babble")
@@ -36,7 +35,7 @@ def load_pool(corpus, rels):
     """[(rel, speech segment with margins, onset within segment, offset)]."""
     pool = []
     for rel in rels:
-        x, _ = audio.read_wav(str(corpus / rel))
+        x, _ = wav.read_wav(str(corpus / rel))
         b = audio.speech_bounds(x)
         if b is None:
             continue
@@ -122,7 +121,7 @@ def main():
             mix = x + nz
         mix = mix * min(1.0, 0.99 / float(np.max(np.abs(mix))))
         name = f"{prefix}_{i:02d}"
-        audio.write_wav(out / f"{name}.wav", mix)
+        wav.write_wav(out / f"{name}.wav", mix)
         with open(out / f"{name}.csv", "w") as f:
             f.write("start_s,end_s,label\n")
             f.writelines(f"{s:.3f},{e:.3f},{lab}\n" for s, e, lab, _ in labels)

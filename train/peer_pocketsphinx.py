@@ -4,7 +4,7 @@ generic US English acoustic model of pocketsphinx-en-us) on the same real-dev ma
 element, scored with the same code (score_streams.score for streams; the real-dev clip measures
 of eval_real.py: keyword clips detected exactly, non-keyword clips that trigger).
 
-  /usr/bin/python3 train/peer_pocketsphinx.py --real data/real --streams data/real_streams \\
+  /usr/bin/python3 -m train.peer_pocketsphinx --real data/real --streams data/real_streams \\
       --out models/peer-pocketsphinx.json [--thresholds 1e-30,1e-20,...] [--buffer-ms 20]
 
 Pipeline (the element's default acoustic model, dictionary and LM; BUFFER_MS buffers as a live
@@ -66,14 +66,14 @@ import ctypes
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corpus_index import KEYWORDS  # noqa: E402
-from score_streams import TOLERANCE_S, load_streams, score  # noqa: E402
+from .corpus_index import KEYWORDS
+from .score_streams import TOLERANCE_S, load_streams, score
 
 DEFAULT_THRESHOLDS = [1e-30, 1e-20, 1e-10, 1e-5, 1e-3, 1e-1, 1.0, 1e3]
 DEFAULT_BUFFER_MS = 20
@@ -758,7 +758,8 @@ def main():
     gst()
     result = {
         "peer": "GStreamer pocketsphinx element (CMU PocketSphinx 5prealpha), generic US English model",
-        "command": " ".join(sys.argv),
+        # as it is run (python3 -m): argv[0] would be the module's absolute path
+        "command": "/usr/bin/python3 -m train.peer_pocketsphinx " + shlex.join(sys.argv[1:]),
         "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "packages": package_versions(),
         "settings": {"thresholds": thresholds, "buffer_ms": a.buffer_ms, "keywords": KEYWORDS,

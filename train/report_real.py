@@ -5,7 +5,7 @@ set's manifest and the real-dev looks log."""
 import json
 import os
 
-from report_md import fmt, table
+from .report_md import fmt, table
 
 
 def best_stream_point(grid, max_fa):

@@ -9,19 +9,17 @@ so every occurrence is matched at most once. Every unmatched detection is a fals
 occurrence of another keyword are also counted as substitutions. Latency is decision time
 minus end_s of the matched occurrence (negative: decided before the word ended).
 
-  /usr/bin/python3 train/score_streams.py --model M --streams data/streams [--threshold 0.6 ...]
+  /usr/bin/python3 -m train.score_streams --model M --streams data/streams [--threshold 0.6 ...]
 """
 import argparse
 import json
 import os
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from decision import is_background  # noqa: E402
-from element_cli import element_defaults, run_cli  # noqa: E402
-from eval_clips import read_labels_csv  # noqa: E402
+from .decision import is_background
+from .element_cli import element_defaults, run_cli
+from .eval_clips import read_labels_csv
 
 TOLERANCE_S = 1.0
 
@@ -126,8 +124,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
     d = element_defaults()
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from mega_ref import load_model
+    from .model_io import load_model
     labels = load_model(a.model).config.labels
     r = run_and_score(load_streams(a.streams), a.model, [l for l in labels if not is_background(l)],
                       a.threshold if a.threshold is not None else d["threshold"],

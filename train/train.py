@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Trains the streaming Mega keyword classifier on a Speech Commands v2 style folder.
 
-    /usr/bin/python3 train/train.py --corpus data/corpus --out models/default.safetensors
+    /usr/bin/python3 -m train.train --corpus data/corpus --out models/default.safetensors
 
 Works unchanged on the real Google Speech Commands v2 folder (--corpus path/to/speech_commands_v0.02).
 Features are cached per split under --cache (several augmented renderings per training clip),
@@ -14,24 +14,23 @@ import argparse
 import json
 import math
 import os
-import sys
 import time
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corpus_index import DEFAULT_LABELS, CorpusIndex, speaker_of  # noqa: E402
-from decision import clip_decision  # noqa: E402
-from element_cli import element_defaults  # noqa: E402
-from feature_cache import (build_clip_cache, build_noise_cache, clip_cache_key, load_or_build,  # noqa: E402
-                           noise_cache_key)
-from mega_ref import (PCEN_KEYS, FrontendConfig, MegaClassifier, MegaConfig, NetworkConfig,  # noqa: E402
-                      count_params, fbank_params, frontend_dict, load_model, macs_per_frame, save_model)
-import objectives  # noqa: E402
-from adversary import Adversary, domain_ids, schedule  # noqa: E402
-from augment import RECIPES  # noqa: E402
-from sequences import IGNORE, LAYOUTS, SequenceBuilder  # noqa: E402
+from . import objectives
+from .adversary import Adversary, schedule
+from .augment import RECIPES
+from .corpus_index import DEFAULT_LABELS
+from .decision import clip_decision
+from .element_cli import element_defaults
+from .mega_config import (PCEN_KEYS, FrontendConfig, MegaConfig, NetworkConfig, fbank_params, frontend_dict,
+                          macs_per_frame)
+from .mega_ref import MegaClassifier, count_params
+from .model_io import load_model, save_model
+from .sequences import IGNORE, LAYOUTS
+from .train_data import builder_factory, load_data, training_batches, validation_batches
 
 
 def parse_args(argv=None):
@@ -134,40 +133,6 @@ def make_config(args, labels):
     return MegaConfig(labels=labels, frontend=fe, network=net)
 
 
-def merge_caches(caches):
-    out = {"feats": [], "spans": [], "levels": [], "labels": [], "rels": []}
-    for c in caches:
-        for k in out:
-            out[k] = out[k] + (list(c[k]) if k in ("feats", "rels") else [c[k]])
-    for k in ("spans", "levels", "labels"):
-        out[k] = torch.cat(out[k])
-    return out
-
-
-def engine_speakers(corpus, engine):
-    with open(os.path.join(corpus, "speakers.json")) as f:
-        return {s["id"] for s in json.load(f)["speakers"] if s["engine"] == engine}
-
-
-def drop_clips(cache, drop):
-    """The cache without the clips whose relative path `drop(rel)` is true (all their renderings)."""
-    per_clip = len(cache["feats"]) // max(1, len(cache["rels"]))
-    keep = [i for i in range(len(cache["feats"])) if not drop(cache["rels"][i // per_clip])]
-    if len(keep) == len(cache["feats"]):
-        return cache
-    idx = torch.tensor(keep)
-    return {"feats": [cache["feats"][i] for i in keep], "spans": cache["spans"][idx],
-            "levels": cache["levels"][idx], "labels": cache["labels"][idx],
-            "rels": [cache["rels"][i // per_clip] for i in keep[::per_clip]]}
-
-
-def near_miss_words():
-    """The unknown words chosen for sounding close to a keyword (train/words/near_miss.txt)."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "words", "near_miss.txt")
-    with open(path) as f:
-        return {line.split("#", 1)[0].strip().lower() for line in f} - {""}
-
-
 @torch.no_grad()
 def set_per_bin_statistics(model, builder, n_mels):
     """frontend.mean/std from what the model will actually see (words over backgrounds), after
@@ -206,110 +171,25 @@ def frame_accuracy(model, batches, device):
     return good / max(1, total)
 
 
-class SequenceStream(torch.utils.data.IterableDataset):
-    """Endless training batches; each loader process draws from its own seeded generator."""
-
-    def __init__(self, make_builder, batch, seed):
-        self.make_builder, self.batch, self.seed = make_builder, batch, seed
-
-    def __iter__(self):
-        info = torch.utils.data.get_worker_info()
-        torch.set_num_threads(1)
-        builder = self.make_builder(np.random.default_rng([self.seed, info.id if info else 0]))
-        while True:
-            yield builder.batch(self.batch)
-
-
-def training_batches(make_builder, args):
-    if args.loader_workers <= 0:
-        builder = make_builder(np.random.default_rng(args.seed))
-        while True:
-            yield builder.batch(args.batch)
-    loader = torch.utils.data.DataLoader(SequenceStream(make_builder, args.batch, args.seed), batch_size=None,
-                                         num_workers=args.loader_workers, prefetch_factor=4,
-                                         pin_memory=args.device.startswith("cuda"))
-    yield from loader
-
-
-def main(argv=None):
-    args = parse_args(argv)
+def setup(args):
+    """Seeds, threads and the defaults that follow the device and the element -> the model
+    configuration."""
     if args.loader_workers is None:
         args.loader_workers = 0 if args.device == "cpu" else max(1, min(8, (os.cpu_count() or 2) - 1))
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    labels = args.labels.split(",")
-    config = make_config(args, labels)
+    config = make_config(args, args.labels.split(","))
     defaults = element_defaults()
     if args.smoothing_frames is None:
         args.smoothing_frames = max(1, round(defaults["smoothing_ms"] / config.frontend.frame_shift_ms))
     if args.clip_threshold is None:
         args.clip_threshold = defaults["threshold"]
-    os.makedirs(args.cache, exist_ok=True)
-    index = CorpusIndex(args.corpus, labels)
-    print(json.dumps(index.summary()), flush=True)
-    fe = config.frontend
+    return config
 
-    def cache_for(split, versions, recipe="base"):
-        tag = clip_cache_key(index, split, fe, versions, args.seed, recipe)
-        return load_or_build(os.path.join(args.cache, tag + ".pt"),
-                             lambda: build_clip_cache(index, split, fe, versions, args.seed, args.jobs,
-                                                      recipe=recipe))
 
-    train = merge_caches([cache_for(s, args.versions, args.augment) for s in args.train_splits.split(",")])
-    if args.exclude_engine:
-        left_out = engine_speakers(args.corpus, args.exclude_engine)
-        train = drop_clips(train, lambda rel: speaker_of(rel) in left_out)
-    if args.no_near_misses:
-        near = near_miss_words()
-        train = drop_clips(train, lambda rel: rel.split("/")[0] in near)
-    def other_set_cache(root, prefix):
-        """The training split of another set in the corpus layout, rendered like the corpus."""
-        other = CorpusIndex(root, labels)
-        return load_or_build(os.path.join(args.cache, prefix + clip_cache_key(
-            other, "train", fe, args.versions, args.seed, args.augment) + ".pt"),
-            lambda: build_clip_cache(other, "train", fe, args.versions, args.seed, args.jobs,
-                                     recipe=args.augment))
-
-    if args.extra_corpus:
-        # Its klettres recordings are the main corpus's own: not counted twice.
-        extra = drop_clips(other_set_cache(args.extra_corpus, "extra-"), lambda rel: rel.startswith("klettres/"))
-        print(f"extra corpus: {len(extra['feats'])} renderings of {len(extra['rels'])} clips", flush=True)
-        train = merge_caches([train, extra])
-    real = None
-    if args.real:
-        real = other_set_cache(args.real, "real-")
-        print(f"real: {len(real['feats'])} renderings of {len(real['rels'])} real-train clips", flush=True)
-    if args.adv_weight > 0:
-        engine_of = {}
-        for root in filter(None, (args.corpus, args.extra_corpus)):
-            with open(os.path.join(root, "speakers.json")) as f:
-                engine_of.update({sp["id"]: sp["engine"] for sp in json.load(f)["speakers"]})
-        train["domains"] = domain_ids(train["rels"], len(train["feats"]) // len(train["rels"]), engine_of, speaker_of)
-        if real is not None:
-            real["domains"] = domain_ids(real["rels"], len(real["feats"]) // len(real["rels"]), {}, speaker_of,
-                                         default="real")
-    val_clips = cache_for("validation", 0)
-    noise = load_or_build(os.path.join(args.cache, noise_cache_key(index, fe) + ".pt"),
-                          lambda: build_noise_cache(index, fe))
-    print(f"train: {len(train['feats'])} renderings, validation: {len(val_clips['feats'])} clips, "
-          f"noise files: {len(noise)}", flush=True)
-
-    def make_builder(rng):
-        return SequenceBuilder(train, noise, labels, args.seq_frames, rng, p_keyword=args.p_keyword,
-                               max_gap=args.max_gap, label_from=args.label_from,
-                               snr_db=tuple(float(v) for v in args.snr_db.split(",")),
-                               freq_masks=args.freq_masks, freq_mask_width=args.freq_mask_width,
-                               mel_warp=args.mel_warp, p_unknown=args.p_unknown,
-                               unknown_from=args.unknown_from, real=real, p_real=args.p_real,
-                               layout=args.layout, p_overlay=args.p_overlay,
-                               overlay_snr_db=tuple(float(v) for v in args.overlay_snr_db.split(",")))
-
-    builder = make_builder(np.random.default_rng(args.seed + 1000))
-    val_builder = SequenceBuilder(cache_for("validation", 1), noise, labels,
-                                  args.seq_frames, np.random.default_rng(1234), specaugment=False,
-                                  label_from=args.label_from, unknown_from=args.unknown_from)
-    val_batches = [val_builder.batch(args.batch) for _ in range(4)]
-
+def build_model(args, config, builder):
+    """A fresh model or --init's weights, its per-bin statistics measured where they are not
+    valid for this configuration, on the training device."""
     model = MegaClassifier(config)
     if args.init:
         init = load_model(args.init)
@@ -320,52 +200,97 @@ def main(argv=None):
         if frontend_dict(init.config.frontend) != frontend_dict(config.frontend):
             # Only the causal normalisation changes: the network is kept, and the per-bin
             # statistics are those of the newly normalised features, so its input stays standardised.
-            set_per_bin_statistics(model, builder, fe.n_mels)
+            set_per_bin_statistics(model, builder, config.frontend.n_mels)
     else:
-        set_per_bin_statistics(model, builder, fe.n_mels)
+        set_per_bin_statistics(model, builder, config.frontend.n_mels)
     model.set_dropout(args.dropout)
     model.to(args.device).train()
-    params = count_params(model)
-    macs = macs_per_frame(config)
-    print(f"model: {params} parameters, {macs * 100 / 1e6:.1f} M MAC per second of audio", flush=True)
+    return model
 
+
+class Schedule:
+    """Linear warm-up, then cosine decay over the run, whether steps or minutes end it; the
+    run's clock."""
+
+    def __init__(self, args):
+        self.args = args
+        self.warmup = args.warmup if args.warmup is not None else max(1, min(200, args.steps // 10))
+        self.t0 = time.time()
+
+    def start(self):
+        self.t0 = time.time()
+
+    def seconds(self):
+        return time.time() - self.t0
+
+    def lr(self, step):
+        a = self.args
+        if step < self.warmup:
+            return a.lr * (step + 1) / self.warmup
+        done = (step - self.warmup) / max(1, a.steps - self.warmup)
+        if a.minutes:
+            done = max(done, self.seconds() / (a.minutes * 60))
+        return a.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
+
+    def progress(self, step):
+        """The share of the run done, for the adversary's ramp."""
+        a = self.args
+        return max(step / a.steps, self.seconds() / (a.minutes * 60) if a.minutes else 0.0)
+
+    def last(self, step):
+        return step == self.args.steps - 1 or (self.args.minutes and self.seconds() > self.args.minutes * 60)
+
+
+def save_checkpoint(args, config, params, weights, accuracy):
+    """The best checkpoint so far is always on disk, as a model file the element can load."""
+    snapshot = MegaClassifier(config)
+    snapshot.load_state_dict(weights)
+    description = (f"gst-mega keyword model trained on {os.path.basename(os.path.abspath(args.corpus))}; "
+                   f"{params} parameters; validation clip accuracy {accuracy:.4f}")
+    save_model(snapshot.eval(), args.out, description)
+
+
+def optimiser(args, model, labels):
+    """The domain adversary (with --adv-weight), the loss's keyword mask and class weights, and
+    AdamW over the model and the adversary."""
     adversary = Adversary(model).to(args.device) if args.adv_weight > 0 else None
     is_keyword = torch.tensor([not l.startswith("_") for l in labels], device=args.device)
     class_weight = torch.ones(len(labels), device=args.device)
     class_weight[labels.index("_unknown_")] = args.unknown_weight
     trained = list(model.parameters()) + (list(adversary.parameters()) if adversary is not None else [])
     opt = torch.optim.AdamW(trained, lr=args.lr, weight_decay=args.weight_decay)
-    warmup = args.warmup if args.warmup is not None else max(1, min(200, args.steps // 10))
+    return adversary, is_keyword, class_weight, opt
 
-    def lr_at(step):
-        """Linear warm-up, then cosine decay over the run, whether steps or minutes end it."""
-        if step < warmup:
-            return args.lr * (step + 1) / warmup
-        done = (step - warmup) / max(1, args.steps - warmup)
-        if args.minutes:
-            done = max(done, (time.time() - t0) / (args.minutes * 60))
-        return args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
 
+def validation_entry(args, model, data, val_batches, step, sched, losses, adv_losses):
+    """One point of the training curve: the mean losses since the last one, the validation
+    clips decided by the element's summary rule, the validation streams' frame accuracy."""
+    acc = clip_accuracy(model, data["val_clips"], model.config.labels, args.smoothing_frames,
+                        args.clip_threshold, args.device)
+    facc = frame_accuracy(model, val_batches, args.device)
+    entry = {"step": step + 1, "minutes": sched.seconds() / 60, "loss": float(np.mean(losses)),
+             "val_clip_accuracy": acc, "val_frame_accuracy": facc, "lr": sched.lr(step)}
+    if adv_losses:
+        entry["domain_loss"] = float(np.mean(adv_losses))
+    return entry
+
+
+def train_loop(args, model, data, make_builder, val_batches, log):
+    """Truncated back-propagation through time over endless training batches, the state carried
+    for --carry-steps batches; every --eval-every steps the validation clips decide whether this
+    is the best checkpoint, which is saved at once. Returns (best accuracy, its weights, the
+    run's clock)."""
+    adversary, is_keyword, class_weight, opt = optimiser(args, model, model.config.labels)
+    sched = Schedule(args)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-
-    def save_best(weights, accuracy):
-        """The best checkpoint so far is always on disk, as a model file the element can load."""
-        snapshot = MegaClassifier(config)
-        snapshot.load_state_dict(weights)
-        description = (f"gst-mega keyword model trained on {os.path.basename(os.path.abspath(args.corpus))}; "
-                       f"{params} parameters; validation clip accuracy {accuracy:.4f}")
-        save_model(snapshot.eval(), args.out, description)
-
-    log = {"config": config.to_dict(), "args": vars(args), "params": params, "macs_per_frame": macs,
-           "curve": []}
     best, best_state = -1.0, None
     state = None
-    t0 = time.time()
+    sched.start()
     losses, adv_losses = [], []
     batches = training_batches(make_builder, args)
     for step in range(args.steps):
         for g in opt.param_groups:
-            g["lr"] = lr_at(step)
+            g["lr"] = sched.lr(step)
         x, y, *dom = (t.to(args.device, non_blocking=True) for t in next(batches))
         if step % args.carry_steps == 0 or args.layout == "clip":
             state = None
@@ -374,36 +299,47 @@ def main(argv=None):
         loss = objectives.loss(logits, y, args.objective, is_keyword, weight=class_weight,
                                label_smoothing=args.label_smoothing)
         if adversary is not None:
-            progress = max(step / args.steps, (time.time() - t0) / (args.minutes * 60) if args.minutes else 0.0)
-            adv_loss = adversary.loss(dom[0], schedule(progress, args.adv_weight), IGNORE)
+            adv_loss = adversary.loss(dom[0], schedule(sched.progress(step), args.adv_weight), IGNORE)
             adv_losses.append(float(adv_loss))
         losses.append(float(loss))
         opt.zero_grad()
         (loss + adv_loss if adversary is not None else loss).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        last = step == args.steps - 1 or (args.minutes and time.time() - t0 > args.minutes * 60)
+        last = sched.last(step)
         if (step + 1) % args.eval_every == 0 or last:
-            acc = clip_accuracy(model, val_clips, labels, args.smoothing_frames, args.clip_threshold, args.device)
-            facc = frame_accuracy(model, val_batches, args.device)
-            entry = {"step": step + 1, "minutes": (time.time() - t0) / 60, "loss": float(np.mean(losses)),
-                     "val_clip_accuracy": acc, "val_frame_accuracy": facc, "lr": lr_at(step)}
-            if adv_losses:
-                entry["domain_loss"] = float(np.mean(adv_losses))
-                adv_losses = []
+            entry = validation_entry(args, model, data, val_batches, step, sched, losses, adv_losses)
+            losses, adv_losses = [], []
             log["curve"].append(entry)
             print(json.dumps(entry), flush=True)
-            losses = []
-            if acc > best:
-                best = acc
+            if entry["val_clip_accuracy"] > best:
+                best = entry["val_clip_accuracy"]
                 best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-                save_best(best_state, best)
+                save_checkpoint(args, model.config, log["params"], best_state, best)
         if last:
             break
+    return best, best_state, sched
 
-    save_best(best_state, best)
+
+def main(argv=None):
+    args = parse_args(argv)
+    config = setup(args)
+    labels = config.labels
+    data = load_data(args, labels, config.frontend)
+    make_builder = builder_factory(args, data, labels)
+    builder = make_builder(np.random.default_rng(args.seed + 1000))
+    val_batches = validation_batches(args, data, labels)
+    model = build_model(args, config, builder)
+    params = count_params(model)
+    macs = macs_per_frame(config)
+    print(f"model: {params} parameters, {macs * 100 / 1e6:.1f} M MAC per second of audio", flush=True)
+
+    log = {"config": config.to_dict(), "args": vars(args), "params": params, "macs_per_frame": macs,
+           "curve": []}
+    best, best_state, clock = train_loop(args, model, data, make_builder, val_batches, log)
+    save_checkpoint(args, config, params, best_state, best)
     log["best_val_clip_accuracy"] = best
-    log["train_minutes"] = (time.time() - t0) / 60
+    log["train_minutes"] = clock.seconds() / 60
     with open(args.log or os.path.splitext(args.out)[0] + ".train.json", "w") as f:
         json.dump(log, f, indent=1)
     print(f"wrote {args.out} (best validation clip accuracy {best:.4f})", flush=True)

@@ -19,10 +19,10 @@ BORDERLINE of the threshold."""
 import json
 import os
 import re
-import sys
 import tempfile
 
 from helpers import BUILD_ROOT, CLI, EXPECTED, RECORDING, SOURCE_ROOT, check, make_media, run
+from train.element_cli import element_defaults
 
 # The element's own default model, not a leftover override.
 os.environ.pop("MEGA_MODEL_PATH", None)
@@ -31,8 +31,6 @@ MIN_FOUND = 3
 MIN_FOUND_LOSSY = 2
 LOSSY = ("ogg", "mp3")
 BORDERLINE = 0.05
-sys.path.insert(0, os.path.join(SOURCE_ROOT, "train"))
-from element_cli import element_defaults  # noqa: E402
 
 
 def is_in_order_subset(got, said):

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """(Re)generates tests/train/data: a small fixed set of held-out clips for test_shipped_model.py.
 
-  /usr/bin/python3 tests/train/make_shipped_set.py [--model models/default.safetensors]
+  PYTHONPATH=. /usr/bin/python3 tests/train/make_shipped_set.py [--model models/default.safetensors]
 
 Picks, with a fixed seed, from the corpus's test split (held-out speakers only): 2 clips per
 keyword (from two different engines, rotating), 2 unknown words per engine, 2 held-out klettres
@@ -16,20 +16,19 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import tempfile
 
 import numpy as np
 import torch
 
+from train.corpus_index import UNKNOWN
+from train.decision import is_background
+from train.element_cli import element_defaults
+from train.eval_clips import decide_torch, silence_clips, test_clips, torch_posteriors
+from train.model_io import load_model
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "train"))
-from corpus_index import UNKNOWN  # noqa: E402
-from decision import is_background  # noqa: E402
-from element_cli import element_defaults  # noqa: E402
-from eval_clips import decide_torch, silence_clips, test_clips, torch_posteriors  # noqa: E402
-from mega_ref import load_model  # noqa: E402
 
 ENGINES = ("espeak", "flite", "festival")
 TOLERANCE_POINTS = 5.0

@@ -2,18 +2,16 @@
 """Domain-adversarial training (train/adversary.py): the reversal flips and scales only the
 gradient that reaches the network, the head itself learns normally, the weight ramps from 0,
 and the sequence builder's domain targets cover exactly each word's speech span."""
-import os
-import sys
 import unittest
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "train"))
-from adversary import DOMAINS, Adversary, GradientReversal, domain_ids, schedule  # noqa: E402
-from corpus_index import DEFAULT_LABELS, speaker_of  # noqa: E402
-from mega_ref import MegaClassifier, MegaConfig, NetworkConfig  # noqa: E402
-from sequences import IGNORE, SequenceBuilder  # noqa: E402
+from train.adversary import DOMAINS, Adversary, GradientReversal, domain_ids, schedule
+from train.corpus_index import DEFAULT_LABELS, speaker_of
+from train.mega_config import MegaConfig, NetworkConfig
+from train.mega_ref import MegaClassifier
+from train.sequences import IGNORE, SequenceBuilder
 
 
 class AdversaryTest(unittest.TestCase):

@@ -8,15 +8,11 @@
     differs from its input) and keeps the 200-3000 Hz speech band within 6 dB;
   * augment_clip is deterministic in its generator and refuses an unknown recipe.
 """
-import os
-import sys
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "train"))
-from augment import augment_clip, voice_convert  # noqa: E402
-from codec import CODECS, round_trip  # noqa: E402
+from train.augment import augment_clip, voice_convert
+from train.codec import CODECS, round_trip
 
 RATE = 16000
 

@@ -3,15 +3,12 @@ speaker-disjoint split, homophone removal and determinism."""
 import hashlib
 import json
 import pathlib
-import sys
 import tempfile
 import unittest
 import wave
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "train"))
-
-from corpus import build, speakers, words  # noqa: E402
+from train.corpus import build, speakers, words
+from train.wav import read_wav
 
 
 def digest(path):
@@ -96,9 +93,9 @@ class TinyCorpusTest(unittest.TestCase):
         self.assertEqual(digest(n), digest(self.b / n.relative_to(self.a)))
 
     def test_clips_hold_speech(self):
-        from corpus import audio
+        from train.corpus import audio
         for p in self.wavs()[:20]:
-            x, _ = audio.read_wav(str(p))
+            x, _ = read_wav(str(p))
             b = audio.speech_bounds(x)
             self.assertIsNotNone(b, p)
             self.assertGreater(b[1] - b[0], 1600, p)  # at least 0.1 s of speech

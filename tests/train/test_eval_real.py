@@ -4,19 +4,18 @@ real-dev, keyword clips detected as exactly their keyword, non-keyword clips tha
 the `_unknown_` offset of train/calibrate_unknown.py equals lowering that logit in the model."""
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "train"))
-from corpus_index import DEFAULT_LABELS  # noqa: E402
-from calibrate_unknown import choose, shift_posteriors  # noqa: E402
-from eval_real import clip_summary, real_clips  # noqa: E402
-from report_real import best_stream_point, peer_best_clips, targets  # noqa: E402
-from mega_ref import MegaClassifier, MegaConfig, NetworkConfig  # noqa: E402
+from train.corpus_index import DEFAULT_LABELS
+from train.calibrate_unknown import choose, shift_posteriors
+from train.eval_real import clip_summary, real_clips
+from train.report_real import best_stream_point, peer_best_clips, targets
+from train.mega_config import MegaConfig, NetworkConfig
+from train.mega_ref import MegaClassifier
 
 L = DEFAULT_LABELS
 SIL, UNK, YES, NO, ONE = (L.index(x) for x in ("_silence_", "_unknown_", "yes", "no", "one"))

@@ -3,17 +3,16 @@
 ablation can never silently train on another recipe's features), and only then."""
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "train"))
-import feature_cache  # noqa: E402
-from corpus_index import CorpusIndex, write_wav  # noqa: E402
-from feature_cache import clip_cache_key, noise_cache_key  # noqa: E402
-from mega_ref import FrontendConfig  # noqa: E402
+from train import feature_cache
+from train.corpus_index import CorpusIndex
+from train.feature_cache import clip_cache_key, noise_cache_key
+from train.mega_config import FrontendConfig
+from train.wav import write_wav
 
 
 class CacheKeyTest(unittest.TestCase):
@@ -68,9 +67,11 @@ class CacheKeyTest(unittest.TestCase):
         shutil.copytree(feature_cache._SOURCE_DIR, src, ignore=shutil.ignore_patterns("__pycache__"))
         feature_cache._SOURCE_DIR = src
         self.assertEqual(self.key(), base)
-        with open(os.path.join(src, "augment.py"), "a") as f:
-            f.write("\n# a changed augmentation\n")
-        self.assertNotEqual(self.key(), base)
+        for name in ("augment.py", "wav.py"):  # the augmentation, and the reader of the clips
+            with open(os.path.join(src, name), "a") as f:
+                f.write("\n# a changed rendering\n")
+            self.assertNotEqual(self.key(), base, name)
+            base = self.key()
 
     def test_noise_name_follows_files_and_front_end(self):
         index = CorpusIndex(self.root)

@@ -3,16 +3,13 @@ WebAssembly path (speech-like, voices that differ, deterministic), its speaker-d
 a plan that leaves the base engines' clips as they were, and a tiny gnuspeech-only corpus."""
 import json
 import pathlib
-import sys
 import tempfile
 import unittest
 
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "train"))
-
-from corpus import audio, build, plan, speakers, synth  # noqa: E402
+from train.corpus import audio, build, plan, speakers, synth
+from train.wav import read_wav
 
 WORDS = ("yes", "seven", "stop")
 
@@ -54,8 +51,8 @@ class GnuspeechTest(unittest.TestCase):
         cls.items = items + [items[0][:3] + (str(d / "again.wav"),)]
         synth.gnuspeech_batch(cls.items, cls.tmp.name)
         synth.gnuspeech_batch([items[0][:3] + (str(d / "other.wav"),)], cls.tmp.name)
-        cls.wav = {pathlib.Path(path).stem: audio.read_wav(path) for *_, path in cls.items}
-        cls.wav["other"] = audio.read_wav(str(d / "other.wav"))
+        cls.wav = {pathlib.Path(path).stem: read_wav(path) for *_, path in cls.items}
+        cls.wav["other"] = read_wav(str(d / "other.wav"))
 
     @classmethod
     def tearDownClass(cls):
@@ -118,7 +115,7 @@ class GnuspeechTest(unittest.TestCase):
         clips = sorted(p for p in out.glob("*/*.wav") if p.parent.name not in ("_background_noise_", "klettres"))
         self.assertGreaterEqual(len(clips), 8)
         for p in clips:
-            x, rate = audio.read_wav(str(p))
+            x, rate = read_wav(str(p))
             self.assertEqual((rate, len(x)), (audio.SR, audio.SR), p)
             self.assertGreater(float(np.abs(x).max()), 0.05, p)
 

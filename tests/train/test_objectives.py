@@ -1,15 +1,12 @@
 #!/usr/bin/python3
 """Training objectives (train/objectives.py): keyword runs found from the targets, and the
 max-pooling loss against a hand computation; the frame objective is plain cross-entropy."""
-import os
-import sys
 import unittest
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "train"))
-from objectives import IGNORE, keyword_runs, loss  # noqa: E402
+from train.objectives import IGNORE, keyword_runs, loss
 
 SIL, UNK, A, B = 0, 1, 2, 3
 IS_KW = torch.tensor([False, False, True, True])

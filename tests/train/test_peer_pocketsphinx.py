@@ -19,13 +19,10 @@ import collections
 import os
 import random
 import subprocess
-import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "train"))
-import peer_pocketsphinx as pp  # noqa: E402
-from score_streams import TOLERANCE_S, score  # noqa: E402
+from train import peer_pocketsphinx as pp
+from train.score_streams import TOLERANCE_S, score
 
 
 def check_parser():

@@ -5,19 +5,15 @@ GSC-style writer on a tiny fake source made with numpy."""
 import json
 import pathlib
 import re
-import sys
 import tempfile
 import unittest
 import wave
 
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "train"))
-
-import make_real_set  # noqa: E402
-from real import common, cut, layout  # noqa: E402
-from real.common import UNKNOWN, Clip, Dropped  # noqa: E402
+from train import make_real_set
+from train.real import common, cut, layout
+from train.real.common import UNKNOWN, Clip, Dropped
 
 SR = 16000
 

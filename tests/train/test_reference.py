@@ -1,6 +1,6 @@
 """Tests of the PyTorch reference (train/mega_ref.py), the safetensors writer and the goldens.
 
-Run: /usr/bin/python3 tests/train/test_reference.py   (from the repository root or anywhere)
+Run from the repository root: PYTHONPATH=. /usr/bin/python3 tests/train/test_reference.py
 """
 import itertools
 import json
@@ -16,11 +16,9 @@ import unittest
 import numpy as np
 import torch
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "train"))
-import make_golden  # noqa: E402
-import mega_ref as mr  # noqa: E402
-import safetensors_io  # noqa: E402
+from train import make_golden, model_io, safetensors_io
+from train import mega_config as mc
+from train import mega_ref as mr
 
 torch.set_num_threads(1)
 
@@ -31,10 +29,10 @@ COMBOS = list(itertools.product(("softmax", "laplace", "relu2"), ("simple", "rot
 
 def tiny_config(att="softmax", bias="simple", norm="layernorm", prenorm=True, mode="chunk", C=4,
                 ffn=5, act="silu"):
-    net = mr.NetworkConfig(d_model=7, z_dim=6 if bias == "rotary" else 5, h_dim=9, ffn_dim=ffn,
+    net = mc.NetworkConfig(d_model=7, z_dim=6 if bias == "rotary" else 5, h_dim=9, ffn_dim=ffn,
                            n_dim=3, n_layers=2, attention=att, rel_pos_bias=bias, norm=norm,
                            prenorm=prenorm, window_mode=mode, window=C, activation=act)
-    return mr.MegaConfig(labels=["_silence_", "a", "b"], frontend=mr.FrontendConfig(n_mels=6), network=net)
+    return mc.MegaConfig(labels=["_silence_", "a", "b"], frontend=mc.FrontendConfig(n_mels=6), network=net)
 
 
 def random_model(config, seed):
@@ -145,7 +143,7 @@ class ModelFileTest(unittest.TestCase):
                 ("layernorm", "scalenorm", "rmsnorm", "batchnorm"), (True, False), ("simple", "rotary"), (0, 5)):
             cfg = tiny_config(norm=norm, prenorm=prenorm, bias=bias, ffn=ffn)
             model = mr.MegaClassifier(cfg)
-            got = {k: list(v.shape) for k, v in mr.model_tensors(model).items()}
+            got = {k: list(v.shape) for k, v in model_io.model_tensors(model).items()}
             self.assertEqual(got, expected_tensor_shapes(cfg), (norm, prenorm, bias, ffn))
 
     def test_save_load_round_trip(self):
@@ -154,8 +152,8 @@ class ModelFileTest(unittest.TestCase):
         x = random_features(model, 1, 9, 4)
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "m.safetensors")
-            mr.save_model(model, path, description="unit test")
-            back = mr.load_model(path)
+            model_io.save_model(model, path, description="unit test")
+            back = model_io.load_model(path)
             _, meta = safetensors_io.load(path)
         self.assertEqual(meta["format"], "gst-mega")
         self.assertEqual(meta["format_version"], "1")
@@ -165,7 +163,7 @@ class ModelFileTest(unittest.TestCase):
             torch.testing.assert_close(back(x), model(x), rtol=0, atol=0)
 
     def test_count_params_and_macs(self):
-        cfg = mr.MegaConfig(network=mr.NetworkConfig())  # D=64 Z=32 H=128 F=128 N=16 L=4 C=32
+        cfg = mc.MegaConfig(network=mc.NetworkConfig())  # D=64 Z=32 H=128 F=128 N=16 L=4 C=32
         model = mr.MegaClassifier(cfg)
         buffers = 2 * 40  # frontend mean/std; layernorm has no buffers
         self.assertEqual(count := mr.count_params(model),
@@ -176,7 +174,7 @@ class ModelFileTest(unittest.TestCase):
         self.assertEqual(count, M * D + D + L * per_layer + 2 * D + K * D + K)
         macs = M * D + L * (D * H + D * (2 * D + Z + H) + H * D + 3 * D * N + (C + 1) / 2 * (Z + H)
                             + 2 * D * F) + D * K
-        self.assertAlmostEqual(mr.macs_per_frame(cfg), macs)
+        self.assertAlmostEqual(mc.macs_per_frame(cfg), macs)
 
 
 class EMATest(unittest.TestCase):
@@ -380,7 +378,7 @@ class StreamingTest(unittest.TestCase):
 
     def test_long_real_size(self):
         for mode, att in (("chunk", "softmax"), ("sliding", "laplace")):
-            cfg = mr.MegaConfig(network=mr.NetworkConfig(window_mode=mode, attention=att, window=8, n_layers=2))
+            cfg = mc.MegaConfig(network=mc.NetworkConfig(window_mode=mode, attention=att, window=8, n_layers=2))
             self.check(cfg, 7, torch.float64, 1e-9, T=70, B=1)
 
     def test_training_mode_is_differentiable_and_carries_state(self):
@@ -439,11 +437,11 @@ class FeatureNormTest(unittest.TestCase):
 
     def test_matches_written_out_definitions(self):
         x = self.features()
-        for fe in (mr.FrontendConfig(n_mels=6, normalization="pcen"),
-                   mr.FrontendConfig(n_mels=6, normalization="pcen", pcen_s=0.3, pcen_alpha=0.7,
+        for fe in (mc.FrontendConfig(n_mels=6, normalization="pcen"),
+                   mc.FrontendConfig(n_mels=6, normalization="pcen", pcen_s=0.3, pcen_alpha=0.7,
                                      pcen_delta=0.5, pcen_r=0.25, pcen_eps=1e-3),
-                   mr.FrontendConfig(n_mels=6, normalization="running", running_frames=6),
-                   mr.FrontendConfig(n_mels=6, normalization="running")):
+                   mc.FrontendConfig(n_mels=6, normalization="running", running_frames=6),
+                   mc.FrontendConfig(n_mels=6, normalization="running")):
             got, _ = mr.causal_normalize(x, fe, [], 0)
             for b in range(2):
                 np.testing.assert_allclose(got[b].numpy(), naive_featnorm(x[b], fe), rtol=1e-9, atol=1e-12,
@@ -451,7 +449,7 @@ class FeatureNormTest(unittest.TestCase):
 
     def test_running_removes_a_channel(self):
         """A fixed per-bin gain (a constant added to each log-mel bin) changes nothing."""
-        fe = mr.FrontendConfig(n_mels=6, normalization="running", running_frames=7)
+        fe = mc.FrontendConfig(n_mels=6, normalization="running", running_frames=7)
         x = self.features(seed=1)
         a, _ = mr.causal_normalize(x, fe, [], 0)
         b, _ = mr.causal_normalize(x + torch.linspace(-4, 6, 6, dtype=torch.float64), fe, [], 0)
@@ -460,7 +458,7 @@ class FeatureNormTest(unittest.TestCase):
     def test_pcen_is_an_automatic_gain_control(self):
         """With alpha = 1 PCEN divides by its own smoothed energy: a level change (2 ln g on
         every log-mel value) changes nothing but what eps and the log floor add."""
-        fe = mr.FrontendConfig(n_mels=6, normalization="pcen", pcen_alpha=1.0, pcen_eps=1e-12)
+        fe = mc.FrontendConfig(n_mels=6, normalization="pcen", pcen_alpha=1.0, pcen_eps=1e-12)
         x = self.features(seed=2)[:, 4:]  # no floor values
         a, _ = mr.causal_normalize(x, fe, [], 0)
         b, _ = mr.causal_normalize(x + 2 * math.log(30.0), fe, [], 0)
@@ -519,38 +517,38 @@ class FeatureNormTest(unittest.TestCase):
                 self.assertIs(f, x)
 
     def test_config_keys_and_ranges(self):
-        d = mr.MegaConfig().to_dict()["frontend"]
-        self.assertFalse(set(mr.NORMALIZATION_KEYS) & set(d))  # global files are unchanged
-        for kind, keys in (("pcen", {"normalization", *mr.PCEN_KEYS}),
+        d = mc.MegaConfig().to_dict()["frontend"]
+        self.assertFalse(set(mc.NORMALIZATION_KEYS) & set(d))  # global files are unchanged
+        for kind, keys in (("pcen", {"normalization", *mc.PCEN_KEYS}),
                            ("running", {"normalization", "running_frames"})):
             cfg = featnorm_config(kind)
-            self.assertEqual(set(cfg.to_dict()["frontend"]) & set(mr.NORMALIZATION_KEYS), keys)
+            self.assertEqual(set(cfg.to_dict()["frontend"]) & set(mc.NORMALIZATION_KEYS), keys)
             model = random_model(cfg, 51)
             x = random_features(model, 1, 11, 52)
             with tempfile.TemporaryDirectory() as tmp:
                 path = os.path.join(tmp, "m.safetensors")
-                mr.save_model(model, path)
-                back = mr.load_model(path)
-            self.assertEqual(mr.frontend_dict(back.config.frontend), mr.frontend_dict(cfg.frontend))
+                model_io.save_model(model, path)
+                back = model_io.load_model(path)
+            self.assertEqual(mc.frontend_dict(back.config.frontend), mc.frontend_dict(cfg.frontend))
             with torch.no_grad():
                 torch.testing.assert_close(back(x), model(x), rtol=0, atol=0)
-        self.assertEqual(mr.fbank_params(mr.FrontendConfig(normalization="pcen", pcen_s=0.5)),
-                         mr.fbank_params(mr.FrontendConfig()))
+        self.assertEqual(mc.fbank_params(mc.FrontendConfig(normalization="pcen", pcen_s=0.5)),
+                         mc.fbank_params(mc.FrontendConfig()))
         for bad in (dict(normalization="cmvn"), dict(pcen_s=-0.1), dict(pcen_s=0.0), dict(pcen_r=0.0),
                     dict(pcen_r=1.5), dict(pcen_alpha=2.0), dict(pcen_delta=-1.0), dict(pcen_eps=0.0),
                     dict(running_frames=1), dict(running_frames=2.5)):
             with self.assertRaises(ValueError, msg=str(bad)):
-                mr.MegaConfig(frontend=mr.FrontendConfig(**bad)).validate()
+                mc.MegaConfig(frontend=mc.FrontendConfig(**bad)).validate()
 
 
 class FrontendTest(unittest.TestCase):
     def test_frame_count_and_scale(self):
-        fe = mr.FrontendConfig(sample_rate=8000, n_mels=6, frame_length_ms=25.0, frame_shift_ms=10.0)
+        fe = mc.FrontendConfig(sample_rate=8000, n_mels=6, frame_length_ms=25.0, frame_shift_ms=10.0)
         wave = torch.sin(torch.arange(1000) * 0.3) * 0.5
         f = mr.features_from_audio(wave, fe)
         self.assertEqual(tuple(f.shape), (1 + (1000 - 200) // 80, 6))
         # input_scale multiplies the power by its square: log-mel shifts by 2 ln(scale)
-        fe2 = mr.FrontendConfig(**{**fe.__dict__, "input_scale": fe.input_scale * 2})
+        fe2 = mc.FrontendConfig(**{**fe.__dict__, "input_scale": fe.input_scale * 2})
         torch.testing.assert_close(mr.features_from_audio(wave, fe2) - f,
                                    torch.full_like(f, 2 * math.log(2)), rtol=0, atol=1e-4)
 
@@ -579,7 +577,7 @@ class GoldenTest(unittest.TestCase):
         gdir = make_golden.GOLDEN_DIR
         worst = 0.0
         for name, *_ in make_golden.all_cases():
-            model = mr.load_model(os.path.join(gdir, f"{name}.safetensors"))
+            model = model_io.load_model(os.path.join(gdir, f"{name}.safetensors"))
             io, _ = safetensors_io.load(os.path.join(gdir, f"{name}.io.safetensors"))
             T, M = io["features"].shape
             self.assertEqual(io["logits"].shape, (T, len(model.config.labels)))

@@ -12,17 +12,14 @@
   * dropout (MegaClassifier.set_dropout) changes training outputs but never eval() outputs, so
     the model file and the C engine are unaffected.
 """
-import os
-import sys
 
 import numpy as np
 import torch
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "train"))
-from corpus_index import DEFAULT_LABELS  # noqa: E402
-from mega_ref import MegaClassifier, MegaConfig, NetworkConfig  # noqa: E402
-from sequences import IGNORE, MARGIN, TAIL, UNKNOWN_TAIL, SequenceBuilder  # noqa: E402
+from train.corpus_index import DEFAULT_LABELS
+from train.mega_config import MegaConfig, NetworkConfig
+from train.mega_ref import MegaClassifier
+from train.sequences import IGNORE, MARGIN, TAIL, UNKNOWN_TAIL, SequenceBuilder
 
 M = 8
 YES, UNK, SIL = DEFAULT_LABELS.index("yes"), DEFAULT_LABELS.index("_unknown_"), DEFAULT_LABELS.index("_silence_")

@@ -14,12 +14,12 @@ import sys
 import numpy as np
 import torch
 
+from train.element_cli import element_defaults, run_cli
+from train.eval_clips import decide_torch, torch_posteriors
+from train.model_io import load_model
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "train"))
-from element_cli import element_defaults, run_cli  # noqa: E402
-from eval_clips import decide_torch, torch_posteriors  # noqa: E402
-from mega_ref import load_model  # noqa: E402
 
 # Overridable only to try a candidate model against its own freshly generated set.
 MODEL = os.environ.get("MEGA_SHIPPED_MODEL", os.path.join(ROOT, "models", "default.safetensors"))
@@ -41,7 +41,7 @@ def main():
     torch.set_num_threads(1)
     check(os.path.exists(MODEL), f"{MODEL} is missing")
     man = json.load(open(os.path.join(DATA, "manifest.json")))
-    regen = "; regenerate with /usr/bin/python3 tests/train/make_shipped_set.py"
+    regen = "; regenerate with PYTHONPATH=. /usr/bin/python3 tests/train/make_shipped_set.py"
     with open(MODEL, "rb") as f:
         check(hashlib.sha256(f.read()).hexdigest() == man["model_sha256"], "the default model changed" + regen)
     model = load_model(MODEL)

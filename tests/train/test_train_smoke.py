@@ -27,15 +27,13 @@ import tempfile
 import numpy as np
 import torch
 
+from train import mega_ref, model_io, safetensors_io
+from train.wav import read_wav, write_wav
+from train.element_cli import element_defaults, run_cli
+from train.eval_clips import decide_torch, torch_posteriors
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-TRAIN = os.path.join(ROOT, "train")
-sys.path.insert(0, TRAIN)
-import mega_ref  # noqa: E402
-import safetensors_io  # noqa: E402
-from corpus_index import read_wav, write_wav  # noqa: E402
-from element_cli import element_defaults, run_cli  # noqa: E402
-from eval_clips import decide_torch, torch_posteriors  # noqa: E402
 
 PY = "/usr/bin/python3"
 GOLDEN_BIN = os.environ.get("MEGA_TEST_GOLDEN", os.path.join(ROOT, "build", "tests", "engine", "test-golden"))
@@ -53,7 +51,8 @@ def check(cond, msg):
 
 
 def run(cmd, timeout=120):
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    # The training steps run as modules of the train package (python3 -m train.<step>).
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     check(r.returncode == 0, f"{' '.join(cmd)}: exit {r.returncode}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
     return r.stdout
 
@@ -73,11 +72,11 @@ def check_statistics(model, feats):
 
 def main(tmp, normalization):
     corpus = os.path.join(tmp, "corpus")
-    run([PY, os.path.join(TRAIN, "make_corpus.py"), "--tiny", "--out", corpus, "--jobs", "2", "--seed", "3"])
+    run([PY, "-m", "train.make_corpus", "--tiny", "--out", corpus, "--jobs", "2", "--seed", "3"])
     keywords = json.load(open(os.path.join(corpus, "speakers.json")))["keywords"]
     labels = ["_silence_", "_unknown_"] + keywords
     model_path = os.path.join(tmp, "m.safetensors")
-    run([PY, os.path.join(TRAIN, "train.py"), "--corpus", corpus, "--labels", ",".join(labels),
+    run([PY, "-m", "train.train", "--corpus", corpus, "--labels", ",".join(labels),
          "--steps", "3", "--eval-every", "3", "--batch", "2", "--seq-frames", "200", "--versions", "1",
          "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
          "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2",
@@ -90,7 +89,7 @@ def main(tmp, normalization):
     # max-pooling objective, a second (here: the same tiny) set mixed in as real words, the
     # domain adversary, an extra corpus and clip-level examples.
     adv_path = os.path.join(tmp, "adv.safetensors")
-    out = run([PY, os.path.join(TRAIN, "train.py"), "--corpus", corpus, "--labels", ",".join(labels),
+    out = run([PY, "-m", "train.train", "--corpus", corpus, "--labels", ",".join(labels),
          "--steps", "2", "--eval-every", "2", "--batch", "2", "--seq-frames", "200", "--versions", "1",
          "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
          "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2", "--unknown-from", "0.5",
@@ -108,20 +107,20 @@ def main(tmp, normalization):
     adv_log = json.load(open(os.path.join(tmp, "adv.train.json")))
     check(adv_log["curve"][-1]["step"] == 2 and adv_log["curve"][-1]["domain_loss"] > 0,
           f"adversarial training log: {adv_log['curve']}")
-    check(sorted(mega_ref.load_model(adv_path).state_dict()) == sorted(mega_ref.load_model(model_path).state_dict()),
+    check(sorted(model_io.load_model(adv_path).state_dict()) == sorted(model_io.load_model(model_path).state_dict()),
           "the adversary's head must not be saved in the model file")
 
     # --init with another causal normalisation keeps the network and re-measures the per-bin
     # statistics on the newly normalised features (hypothesis 4 from a trained model).
     other = "running" if normalization != "running" else "pcen"
     switched_path = os.path.join(tmp, "switched.safetensors")
-    run([PY, os.path.join(TRAIN, "train.py"), "--corpus", corpus, "--labels", ",".join(labels),
+    run([PY, "-m", "train.train", "--corpus", corpus, "--labels", ",".join(labels),
          "--steps", "1", "--eval-every", "1", "--batch", "2", "--seq-frames", "200", "--versions", "1",
          "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
          "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2", "--lr", "1e-12",
          "--init", model_path, "--normalization", other,
          "--cache", os.path.join(tmp, "cache"), "--out", switched_path])
-    before, after = mega_ref.load_model(model_path), mega_ref.load_model(switched_path)
+    before, after = model_io.load_model(model_path), model_io.load_model(switched_path)
     check(after.config.frontend.normalization == other, f"normalization after --init: {after.config.frontend.normalization}")
     check(not torch.allclose(before.frontend.mean, after.frontend.mean),
           "the per-bin statistics are re-measured for the new normalisation")
@@ -130,7 +129,7 @@ def main(tmp, normalization):
     check(net and max(float((w0[k] - w1[k]).abs().max()) for k in net) < 1e-6,
           "the network's weights come from --init (lr 1e-12: one step changes nothing)")
 
-    model = mega_ref.load_model(model_path)
+    model = model_io.load_model(model_path)
     check(model.config.labels == labels, f"labels in the file: {model.config.labels}")
     fe = model.config.frontend
     check(fe.normalization == normalization, f"normalization in the file: {fe.normalization}")

@@ -2,14 +2,10 @@
 """eval_clips.transfer_metrics on hand-made clip scores whose answers are known:
 keyword identity counts the best keyword among keywords only, and the keyword-vs-unknown AUC
 is the Mann-Whitney probability with ties counted half."""
-import os
-import sys
 
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "train"))
-from eval_clips import transfer_metrics  # noqa: E402
+from train.eval_clips import transfer_metrics
 
 LABELS = ["_silence_", "_unknown_", "yes", "no"]
 SIL, UNK, YES, NO = range(4)

@@ -1,60 +1,11 @@
-"""Signal helpers shared by the corpus and stream builders (16 kHz mono float32)."""
-import io
-import wave
+"""Signal helpers shared by the corpus and stream builders (16 kHz mono float32); WAV files
+are read and written by train/wav.py."""
 from fractions import Fraction
 
 import numpy as np
 from scipy.signal import lfilter, resample_poly
 
 SR = 16000
-
-
-def read_wav(data_or_path):
-    """Read a PCM WAV (8/16/32-bit int) into float32 [-1, 1] and its rate."""
-    src = io.BytesIO(data_or_path) if isinstance(data_or_path, (bytes, bytearray)) else data_or_path
-    with wave.open(src, "rb") as w:
-        rate, ch, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
-        raw = w.readframes(w.getnframes())
-    dtype = {1: np.uint8, 2: np.int16, 4: np.int32}[width]
-    x = np.frombuffer(raw, dtype=dtype).astype(np.float32)
-    if width == 1:
-        x = (x - 128.0) / 128.0
-    else:
-        x /= float(2 ** (8 * width - 1))
-    if ch > 1:
-        x = x.reshape(-1, ch).mean(axis=1)
-    return x, rate
-
-
-def read_wav_bytes_lenient(data):
-    """Engines streaming WAV to stdout leave the RIFF sizes unset; parse by hand."""
-    pos = 12
-    rate, width, ch = None, 2, 1
-    while pos + 8 <= len(data):
-        cid, size = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "little")
-        if cid == b"fmt ":
-            ch = int.from_bytes(data[pos + 10:pos + 12], "little")
-            rate = int.from_bytes(data[pos + 12:pos + 16], "little")
-            width = int.from_bytes(data[pos + 22:pos + 24], "little") // 8
-        if cid == b"data":
-            body = data[pos + 8:]
-            body = body[:len(body) - len(body) % (width * ch)]
-            x = np.frombuffer(body, dtype=np.int16).astype(np.float32) / 32768.0
-            if ch > 1:
-                x = x.reshape(-1, ch).mean(axis=1)
-            return x, rate
-        pos += 8 + size + (size & 1)
-    raise ValueError("no data chunk")
-
-
-def write_wav(path, x, rate=SR):
-    """Write float audio as 16-bit mono PCM; rounding (no dither) keeps output deterministic."""
-    pcm = np.clip(np.round(np.asarray(x, dtype=np.float64) * 32767.0), -32768, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
 
 
 def resample(x, rate_in, rate_out):

@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 
+from .. import wav
 from . import audio, klettres, noise, plan, speakers, synth, words
 
 MAX_WORD = int(0.98 * audio.SR)
@@ -30,7 +31,7 @@ def _render(job, fest_dir):
         elif job["engine"] == "flite":
             x, rate = synth.flite(job["word"], job["voice"], p, speed, tmpdir=fest_dir)
         else:
-            x, rate = audio.read_wav(os.path.join(fest_dir, job["batch_wav"]))
+            x, rate = wav.read_wav(os.path.join(fest_dir, job["batch_wav"]))
         w = synth.finish(x, rate, p)
         if len(w) <= MAX_WORD:
             break
@@ -43,7 +44,7 @@ def _render(job, fest_dir):
     rng = np.random.default_rng(job["seed"])
     x = audio.place_in_second(w[:MAX_WORD], rng)
     x = x + rng.standard_normal(len(x)).astype(np.float32) * 10 ** (-80 / 20)  # no digital silence
-    audio.write_wav(os.path.join(job["out"], job["rel"]), x)
+    wav.write_wav(os.path.join(job["out"], job["rel"]), x)
     return job["rel"], len(w)
 
 
@@ -65,7 +66,7 @@ def _gnuspeech_chunk(items):
 def _klettres_one(args):
     path, out, rel, seed = args
     x = klettres.clip(pathlib.Path(path), np.random.default_rng(seed))
-    audio.write_wav(os.path.join(out, rel), x)
+    wav.write_wav(os.path.join(out, rel), x)
     return rel
 
 
@@ -171,19 +172,19 @@ def build(out, seed=1, per_word=180, jobs=2, tiny=False, held_per_word=None, eng
     nd.mkdir()
     nrng = np.random.default_rng(seed)
     n = (6 if tiny else NOISE_SECONDS) * audio.SR
-    audio.write_wav(nd / "white_noise.wav", noise.white(n, nrng))
-    audio.write_wav(nd / "pink_noise.wav", noise.pink(n, nrng))
-    audio.write_wav(nd / "brown_noise.wav", noise.brown(n, nrng))
-    audio.write_wav(nd / "hum_50hz.wav", noise.hum(n, nrng, 50))
-    audio.write_wav(nd / "hum_60hz.wav", noise.hum(n, nrng, 60))
+    wav.write_wav(nd / "white_noise.wav", noise.white(n, nrng))
+    wav.write_wav(nd / "pink_noise.wav", noise.pink(n, nrng))
+    wav.write_wav(nd / "brown_noise.wav", noise.brown(n, nrng))
+    wav.write_wav(nd / "hum_50hz.wav", noise.hum(n, nrng, 50))
+    wav.write_wav(nd / "hum_60hz.wav", noise.hum(n, nrng, 60))
     train_rel = [j["rel"] for j in jobs_list if j["split"] == "train"]
     pick = sorted(nrng.choice(len(train_rel), size=min(400, len(train_rel)), replace=False))
-    tts = [audio.read_wav(str(out / train_rel[i]))[0] for i in pick]
-    audio.write_wav(nd / "babble_tts.wav", noise.babble(tts, n, nrng))
+    tts = [wav.read_wav(str(out / train_rel[i]))[0] for i in pick]
+    wav.write_wav(nd / "babble_tts.wav", noise.babble(tts, n, nrng))
     kl_train = [r for _, _, r, _ in kl_jobs if kl_split[r.split("/")[1].split("_")[0]] == "train"]
-    kl_clips = [audio.read_wav(str(out / r))[0] for r in kl_train]
+    kl_clips = [wav.read_wav(str(out / r))[0] for r in kl_train]
     if kl_clips:
-        audio.write_wav(nd / "babble_klettres.wav", noise.babble(kl_clips, n, nrng, talkers=4))
+        wav.write_wav(nd / "babble_klettres.wav", noise.babble(kl_clips, n, nrng, talkers=4))
     (nd / "README.md").write_text(
         "Synthetic noises (white, pink, brown, 50/60 Hz hum) and babble made only from\n"
         "training speakers (TTS train split; klettres train languages). Seeded, 16 kHz mono.\n")

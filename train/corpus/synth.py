@@ -13,6 +13,7 @@ import tempfile
 
 import numpy as np
 
+from .. import wav
 from . import audio
 from .speakers import BASE_F0
 
@@ -42,7 +43,7 @@ def espeak(word, voice, variant, p, speed=1.0):
     wpm = int(round(165 / (p["stretch"] * p["alpha"]) * speed))
     out = subprocess.run(["espeak-ng", "-v", v, "-s", str(max(80, min(450, wpm))), "-p", str(p["pitch"]),
                           "-a", str(p["amp"]), "-z", "--stdout", word], capture_output=True, check=True).stdout
-    return audio.read_wav_bytes_lenient(out)
+    return wav.read_wav_bytes_lenient(out)
 
 
 def flite(word, voice, p, speed=1.0, tmpdir=None):
@@ -54,7 +55,7 @@ def flite(word, voice, p, speed=1.0, tmpdir=None):
                         "--setf", f"int_f0_target_mean={p['f0'] / p['alpha']:.1f}",
                         "--setf", f"int_f0_target_stddev={p['f0_std']:.1f}"],
                        capture_output=True, check=True)
-        return audio.read_wav(path)
+        return wav.read_wav(path)
     finally:
         os.unlink(path)
 

@@ -240,7 +240,7 @@ def split_at_pauses(x, max_s=4.0, min_s=1.0, dip_db=20.0):
     frame between min_s and max_s after the previous cut -- a pause, or the
     dip between two words in continuous reading. A cut needs a dip at least
     dip_db under the loudest frame; returns [] when there is none."""
-    from corpus.audio import frame_db
+    from ..corpus.audio import frame_db
     hop = 160
     db = np.convolve(frame_db(x, 320, hop), np.ones(5) / 5, mode="same")
     limit = int(max_s * SR)

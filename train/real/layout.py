@@ -19,8 +19,8 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from corpus.audio import frame_db, place_in_second, speech_bounds
-from corpus_index import write_wav
+from ..corpus.audio import frame_db, place_in_second, speech_bounds
+from ..wav import S16_MAX, write_wav
 
 from .common import KEYWORDS, SR, UNKNOWN, Dropped, split_at_pauses
 
@@ -28,7 +28,6 @@ MARGIN = 0.075
 KEYWORD_FIT = 0.98
 MAX_UNKNOWN = 4.0
 OTHER = "other"
-FULL_SCALE = 32767.0 / 32768.0
 SILENT_DB = -55.0
 
 
@@ -56,8 +55,8 @@ def finish(clip):
     if y is None or len(y) < int(0.1 * SR):
         return [], "no speech found by the energy detector"
     peak = float(np.max(np.abs(y)))
-    if peak > FULL_SCALE:
-        y = (y * (FULL_SCALE / peak)).astype(np.float32)
+    if peak > S16_MAX:
+        y = (y * (S16_MAX / peak)).astype(np.float32)
     rng = np.random.default_rng(seed_of(clip.package, clip.original, clip.note, clip.text))
     if clip.label != UNKNOWN:
         if len(y) <= KEYWORD_FIT * SR:

@@ -86,7 +86,7 @@ class Sphinx:
     # -- running the decoder -------------------------------------------------
     def _batch(self, items, extra):
         """items: [(key, samples)] -> {key: [(word, start_s, end_s)]} (fillers kept)."""
-        from corpus_index import write_wav  # train/ is on sys.path (make_real_set.py)
+        from ..wav import write_wav
         out = {}
         with tempfile.TemporaryDirectory(prefix="realsphinx") as tmp:
             ids = []
