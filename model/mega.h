@@ -85,7 +85,8 @@ typedef struct {
 } MegaStreamParams;
 
 /* The largest batch_frames: 10 s of frames at a 10 ms shift, about 5 MB of work buffers with
- * the default model; bigger batches gain nothing more (bench/RESULTS.md). */
+ * the default model; past a few dozen frames a bigger batch gains little
+ * (plugin/megaclassify-defaults.h has the measurement). */
 #define MEGA_STREAM_MAX_BATCH 1024
 
 MegaStreamParams mega_stream_default_params (void);

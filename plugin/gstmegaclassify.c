@@ -645,9 +645,9 @@ upstream_is_live (GstMegaClassify *self)
   return live;
 }
 
-/* The batch-frames property, or for 0 (automatic) the batch that suits the source: frames at
- * once for a live one, MEGACLASSIFY_AUTO_BATCH_FRAMES for a file. Queries upstream: call
- * without the object lock. */
+/* The batch-frames property, or for 0 (automatic) the batch that suits the source: 1 (each
+ * buffer's frames at once) for a live one, MEGACLASSIFY_AUTO_BATCH_FRAMES for a file. Queries
+ * upstream: call without the object lock. */
 static guint
 choose_batch (GstMegaClassify *self)
 {
