@@ -15,6 +15,7 @@ typedef struct {
   char *label;          /* free text copied into the JSON */
   double minutes;       /* audio length */
   double hop_ms;        /* streaming buffer length */
+  int batch_frames;     /* stream: MegaStreamParams.batch_frames */
   int dump_frames;
   int n_streams;
   int repeats;

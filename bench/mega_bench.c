@@ -4,7 +4,7 @@
  *   mega-bench gen      --kind speech --minutes 60 --raw x.f32 [--wav x.wav]
  *   mega-bench sgemm                      single-thread sgemm peak and the OpenBLAS kernel
  *   mega-bench gemv     --model M         one frame's floor: the model's weights read once
- *   mega-bench stream   --model M --audio x.f32 --minutes 1 --hop-ms 10
+ *   mega-bench stream   --model M --audio x.f32 --minutes 1 --hop-ms 10 [--batch-frames 1]
  *   mega-bench offline  --model M --audio x.f32 --minutes 60 [--no-ftz]
  *   mega-bench streams  --model M --audio x.f32 --n-streams 64 --minutes 0.5
  *   mega-bench run      --label L -- command...   CPU time and peak RSS of a child process
@@ -48,7 +48,7 @@ int
 main (int argc, char **argv)
 {
   BenchOptions o = { .kind = "speech", .minutes = 1.0, .hop_ms = 10.0, .n_streams = 1,
-    .repeats = 1 };
+    .repeats = 1, .batch_frames = 1 };
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &o.model, "model file", "PATH" },
     { "audio", 0, 0, G_OPTION_ARG_FILENAME, &o.audio, "float32 mono 16 kHz input", "PATH" },
@@ -58,6 +58,8 @@ main (int argc, char **argv)
     { "raw", 0, 0, G_OPTION_ARG_FILENAME, &o.raw, "gen: write float32 raw", "PATH" },
     { "minutes", 0, 0, G_OPTION_ARG_DOUBLE, &o.minutes, "audio length", "MIN" },
     { "hop-ms", 0, 0, G_OPTION_ARG_DOUBLE, &o.hop_ms, "stream: buffer length", "MS" },
+    { "batch-frames", 0, 0, G_OPTION_ARG_INT, &o.batch_frames,
+      "stream: frames batched across buffers (MegaStreamParams)", "N" },
     { "n-streams", 0, 0, G_OPTION_ARG_INT, &o.n_streams, "streams: how many", "N" },
     { "repeats", 0, 0, G_OPTION_ARG_INT, &o.repeats, "offline: runs (median)", "N" },
     { "dump", 0, 0, G_OPTION_ARG_FILENAME, &o.dump, "write first logits (float32)", "PATH" },

@@ -72,25 +72,63 @@ const MegaInfo *mega_model_info (const MegaModel *model);
 typedef void (*MegaLogitsFunc) (const float *logits, size_t n_frames, uint64_t first_frame,
     void *user_data);
 
+/* How a stream schedules the network; start from mega_stream_default_params () and change
+ * what you need, in the style of whisper.cpp's params. */
+typedef struct {
+  /* Frames the stream collects, across pushes, before it runs the network on them at once:
+   * 1..MEGA_STREAM_MAX_BATCH. 1 (the default): each push runs every frame it completes before
+   * it returns, as a live source needs. Larger: a push that leaves fewer than batch_frames
+   * frames waiting keeps them for the next push, so that buffers of a few frames still make
+   * large matrix products (cheaper per frame); their logits come up to batch_frames - 1
+   * frames later, and mega_stream_flush () runs them when the caller needs them now. */
+  size_t batch_frames;
+} MegaStreamParams;
+
+/* The largest batch_frames: 10 s of frames at a 10 ms shift, about 5 MB of work buffers with
+ * the default model; past a few dozen frames a bigger batch gains little
+ * (plugin/megaclassify-defaults.h has the measurement). */
+#define MEGA_STREAM_MAX_BATCH 1024
+
+MegaStreamParams mega_stream_default_params (void);
+/* Same as mega_stream_new_with_params (model, NULL, error): the default params. */
 MegaStream *mega_stream_new (const MegaModel *model, GError **error);
+/* params NULL means the defaults. The work buffers are sized for max (batch_frames, 16) frames
+ * here, once (about 4.9 KB a frame with the default model, on top of ~123 KB of state); NULL
+ * and MEGA_ERROR_INVALID when batch_frames is out of range or memory runs out. */
+MegaStream *mega_stream_new_with_params (const MegaModel *model, const MegaStreamParams *params,
+    GError **error);
 void mega_stream_free (MegaStream *stream);
-/* Back to the state of a new stream (frame counter 0, EMA and window empty). */
+/* Back to the state of a new stream (frame counter 0, EMA and window empty); frames waiting in
+ * a batch are dropped, not run. */
 void mega_stream_reset (MegaStream *stream);
 
-/* Pushes n samples (any n, including 0 and 1). Frames that arrive together are batched into
- * matrix products (up to 16 frames per call of on_logits; more are split, with the same
- * result); on_logits may be called several times, or not at all, and may be NULL. Non-finite samples are the caller's
+/* Pushes n samples (any n, including 0 and 1). Complete frames are run in matrix products of
+ * up to max (batch_frames, 16) frames (more are split, with the same result) and handed to
+ * on_logits in order; with batch_frames > 1 they may include frames of earlier pushes, and
+ * fewer than batch_frames frames may stay waiting (see MegaStreamParams). on_logits may be
+ * called several times, or not at all, and may be NULL; pass the same one to every call of a
+ * stream, since it may get the frames of an earlier push. Non-finite samples are the caller's
  * job to sanitise (the element replaces them with 0). */
 void mega_stream_push_audio (MegaStream *stream, const float *samples, size_t n,
     MegaLogitsFunc on_logits, void *user_data);
 
 /* Pushes n_frames raw (not normalised) log-mel rows of n_mels values, bypassing the audio
- * front end. Do not mix with push_audio on one stream without a reset in between. */
+ * front end; batched as push_audio. Do not mix with push_audio on one stream without a reset
+ * in between. */
 void mega_stream_push_features (MegaStream *stream, const float *features, size_t n_frames,
     MegaLogitsFunc on_logits, void *user_data);
 
-/* Frames produced since the stream started or was reset. */
+/* Runs the frames waiting in a batch now (none with batch_frames 1), whatever their number,
+ * and hands their logits to on_logits; afterwards none are waiting. */
+void mega_stream_flush (MegaStream *stream, MegaLogitsFunc on_logits, void *user_data);
+
+/* Frames whose logits have been handed out (or skipped) since the stream started or was
+ * reset: the index the next on_logits call starts at. Frames waiting in a batch are not
+ * counted until they run. */
 uint64_t mega_stream_frames (const MegaStream *stream);
+
+/* Frames complete but waiting in a batch (always fewer than batch_frames after a push). */
+size_t mega_stream_pending_frames (const MegaStream *stream);
 
 /* The model's memory under constant input (such as silence): after this many frames of it,
  * the state has reached its fixed point to float precision and no longer depends on what came
@@ -100,7 +138,9 @@ uint64_t mega_model_settle_frames (const MegaModel *model);
 /* Advances the frame counter by n_frames, a multiple of the model's attention window, as if
  * that many more frames of the same constant input had been pushed. Only valid when the
  * stream has been fed that input for at least mega_model_settle_frames() frames and its last
- * frame lies wholly in it: then the skipped frames would not have changed the state. */
+ * frame lies wholly in it: then the skipped frames would not have changed the state. The
+ * skipped frames come after those waiting in a batch, which must run first: call
+ * mega_stream_flush () before (with frames waiting it does nothing and warns). */
 void mega_stream_skip_frames (MegaStream *stream, uint64_t n_frames);
 
 /* Offline: a whole signal (or feature matrix) at once. Returns a newly allocated

@@ -65,7 +65,8 @@
  *    it is computed;
  * 2. as a serialized %GST_EVENT_CUSTOM_DOWNSTREAM event with the same structure (when
  *    #GstMegaClassify:emit-events is TRUE), pushed right after the buffer in which the
- *    detection happened, i.e. before the next buffer, GAP, SEGMENT, CAPS or EOS;
+ *    detection was computed (the one that completed its frame, or, when frames are batched,
+ *    see below, a later one), i.e. before the next buffer, GAP, SEGMENT, CAPS or EOS;
  * 3. as a #GstCustomMeta registered as `MegaClassifyMeta` (no tags, so audioconvert and
  *    audioresample keep it) on the buffer in which the detection happened, its structure holding
  *    the same fields (when #GstMegaClassify:attach-meta is TRUE; buffers are then made writable
@@ -112,6 +113,22 @@
  *
  * No message is ever posted from an empty window, and no field is ever NaN.
  *
+ * ## Batching
+ *
+ * The model runs on several frames at once, as matrix products, which costs less per frame
+ * the more frames there are. When upstream is live (its answer to the latency query), or
+ * #GstMegaClassify:batch-frames is 1, each buffer's frames run as soon as the buffer arrives,
+ * so no result is held back. When it is not live (a file), frames are collected across
+ * buffers and run 64 at a time (#GstMegaClassify:batch-frames: 640 ms with the shipped
+ * model): the results are the same (timestamps exact, scores within float rounding) but are
+ * computed, posted and sent up to that much audio later in the stream. The frames held back
+ * run before EOS (before the end-padding and the summary), a GAP, a DISCONT buffer, a caps
+ * change and any other serialized event, so results still come before the event that follows
+ * their audio and are timed with their own segment; FLUSH_STOP and a stop drop them with the
+ * rest of the data in flight. With #GstMegaClassify:attach-meta every buffer's frames run
+ * before the buffer leaves, so a detection's meta is on its own buffer. Set batch-frames to 1
+ * for prompt results from a file played in real time (sync=true).
+ *
  * ## Example pipelines
  * |[
  * gst-launch-1.0 -m filesrc location=speech.wav ! decodebin ! audioconvert ! megaclassify ! fakesink
@@ -152,13 +169,14 @@ enum {
   PROP_EMIT_EVENTS,
   PROP_ATTACH_META,
   PROP_END_PADDING,
+  PROP_BATCH_FRAMES,
 };
 
 /* Properties the streaming thread reads; copied under the object lock once per buffer. */
 typedef struct {
   gdouble threshold;
   guint64 smoothing, suppression, interval, end_padding;
-  guint minimum_count, top_k;
+  guint minimum_count, top_k, batch_frames;
   gboolean post_messages, emit_events, attach_meta;
 } Settings;
 
@@ -176,6 +194,7 @@ struct _GstMegaClassify {
   /* Streaming thread only (and start/stop while no data flows). */
   Settings snap;
   MegaStream *stream;
+  guint batch;               /* the stream's batch_frames (1: each buffer's frames at once) */
   MegaAnalyzer *analyzer;
   MegaMonoInput *input;
   GstAudioInfo input_info;
@@ -455,6 +474,16 @@ on_logits (const float *logits, size_t n_frames, uint64_t first_frame, void *use
     handle_frame (self, logits + i * self->n_labels);
 }
 
+/* Runs the frames the stream holds back for a batch, so that the analyzer has seen all the
+ * audio so far; whatever reads its state, or must come after the results of the audio so far,
+ * calls this first. */
+static void
+flush_frames (GstMegaClassify *self)
+{
+  if (self->stream)
+    mega_stream_flush (self->stream, on_logits, self);
+}
+
 static void
 on_mono (const float *samples, gsize n, gpointer user_data)
 {
@@ -541,10 +570,13 @@ feed_silence (GstMegaClassify *self, guint64 n_in)
   guint64 unit_out, unit_in = mega_mono_input_skip_unit (self->input,
       (guint64) self->shift * self->window, &unit_out);
   guint64 units = n_in / unit_in;
-  if (units > 0 && self->silent_in >= horizon && mega_stream_frames (self->stream) > 0
-      && !mega_analyzer_would_fire (self->analyzer)) {
-    skip_silence (self, units * unit_in, units * unit_out);
-    n_in -= units * unit_in;
+  if (units > 0 && self->silent_in >= horizon) {
+    /* the analyzer's state decides, and the skipped frames come after the held-back ones */
+    flush_frames (self);
+    if (mega_stream_frames (self->stream) > 0 && !mega_analyzer_would_fire (self->analyzer)) {
+      skip_silence (self, units * unit_in, units * unit_out);
+      n_in -= units * unit_in;
+    }
   }
   feed_zeros (self, n_in);
 }
@@ -569,15 +601,19 @@ finish_stream (GstMegaClassify *self)
     return;
   take_snapshot (self);
   mega_mono_input_drain (self->input, on_mono, self);
+  /* the audio's own frames are analysed before the padding begins */
+  flush_frames (self);
   guint64 padding = gst_util_uint64_scale_round (self->snap.end_padding, self->rate, GST_SECOND);
   mega_analyzer_set_audio_end (self->analyzer, self->pushed);
   push_zeros (self, padding);
+  flush_frames (self);
   MegaAnalyzerSummary sum;
   if (!mega_analyzer_summary (self->analyzer, &sum) && self->summary_samples > 0
       && mega_stream_frames (self->stream) == 0) {
     /* A clip shorter than one frame still gets one (zero-padded) frame. */
     guint64 have = self->pushed + padding;
     push_zeros (self, self->frame_length - MIN (have, (guint64) self->frame_length));
+    flush_frames (self);
   }
   if (mega_analyzer_summary (self->analyzer, &sum) && self->snap.post_messages) {
     GstStructure *s = mega_result_top_k ("megaclassify-summary", self->labels, sum.peak,
@@ -590,6 +626,62 @@ finish_stream (GstMegaClassify *self)
   }
   mega_analyzer_set_audio_end (self->analyzer, G_MAXUINT64);
   self->started = FALSE;
+}
+
+/* ---- batching ---- */
+
+/* Whether upstream says it is live. One that does not answer the latency query is taken as
+ * live: holding frames back there could delay results someone waits for. */
+static gboolean
+upstream_is_live (GstMegaClassify *self)
+{
+  GstQuery *query = gst_query_new_latency ();
+  gboolean live = TRUE;
+  if (gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), query))
+    gst_query_parse_latency (query, &live, NULL, NULL);
+  else
+    GST_DEBUG_OBJECT (self, "upstream did not answer the latency query: taken as live");
+  gst_query_unref (query);
+  return live;
+}
+
+/* The batch-frames property, or for 0 (automatic) the batch that suits the source: 1 (each
+ * buffer's frames at once) for a live one, MEGACLASSIFY_AUTO_BATCH_FRAMES for a file. Queries
+ * upstream: call without the object lock. */
+static guint
+choose_batch (GstMegaClassify *self)
+{
+  GST_OBJECT_LOCK (self);
+  guint batch = self->props.batch_frames;
+  GST_OBJECT_UNLOCK (self);
+  if (batch == 0)
+    batch = upstream_is_live (self) ? 1 : MEGACLASSIFY_AUTO_BATCH_FRAMES;
+  return batch;
+}
+
+/* Gives the element a stream that batches `batch` frames. The work buffers are sized for the
+ * batch when the stream is made, so a new batch means a new stream: done only when it
+ * changes, at start and on caps, where the state restarts anyway. */
+static gboolean
+configure_batch (GstMegaClassify *self, guint batch)
+{
+  if (self->stream && self->batch == batch)
+    return TRUE;
+  MegaStreamParams params = mega_stream_default_params ();
+  params.batch_frames = batch;
+  GError *error = NULL;
+  MegaStream *stream = mega_stream_new_with_params (self->running_model, &params, &error);
+  if (!stream) {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Could not create model state: %s",
+            error->message), (NULL));
+    g_error_free (error);
+    return FALSE;
+  }
+  g_clear_pointer (&self->stream, mega_stream_free);
+  self->stream = stream;
+  self->batch = batch;
+  GST_INFO_OBJECT (self, "the model runs every %u frames", batch);
+  return TRUE;
 }
 
 /* ---- GstBaseTransform / GstAudioFilter vfuncs ---- */
@@ -619,11 +711,8 @@ gst_mega_classify_start (GstBaseTransform *trans)
   self->running_model = self->model;
   GST_OBJECT_UNLOCK (self);
   const MegaInfo *info = mega_model_info (self->running_model);
-  self->stream = mega_stream_new (self->running_model, &error);
-  if (!self->stream) {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Could not create model state: %s",
-            error->message), (NULL));
-    g_error_free (error);
+  /* frames at once until caps tell what the source is (setup) */
+  if (!configure_batch (self, 1)) {
     g_free (path);
     return FALSE;
   }
@@ -682,6 +771,10 @@ gst_mega_classify_setup (GstAudioFilter *filter, const GstAudioInfo *info)
   GST_DEBUG_OBJECT (self, "input %s, %d Hz, %d channels -> model %d Hz mono",
       GST_AUDIO_INFO_NAME (info), GST_AUDIO_INFO_RATE (info), GST_AUDIO_INFO_CHANNELS (info),
       self->rate);
+  /* the old caps' complete frames are analysed, as they would have been without batching */
+  flush_frames (self);
+  if (!configure_batch (self, choose_batch (self)))
+    return FALSE;
   g_clear_pointer (&self->input, mega_mono_input_free);
   self->input = mega_mono_input_new (info, self->rate);
   self->input_info = *info;
@@ -706,6 +799,7 @@ gst_mega_classify_sink_event (GstBaseTransform *trans, GstEvent *event)
       push_pending_events (self);
       break;
     case GST_EVENT_GAP:{
+      flush_frames (self);
       push_pending_events (self);
       GstClockTime ts, duration;
       gst_event_parse_gap (event, &ts, &duration);
@@ -719,8 +813,12 @@ gst_mega_classify_sink_event (GstBaseTransform *trans, GstEvent *event)
       break;
     }
     default:
-      if (GST_EVENT_IS_SERIALIZED (event))
+      /* The results of the audio before a serialized event come before it, and are timed
+       * with the segment they belong to (a SEGMENT event replaces it). */
+      if (GST_EVENT_IS_SERIALIZED (event)) {
+        flush_frames (self);
         push_pending_events (self);
+      }
       break;
   }
   return GST_BASE_TRANSFORM_CLASS (gst_mega_classify_parent_class)->sink_event (trans, event);
@@ -739,6 +837,7 @@ gst_mega_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   if (GST_BUFFER_IS_DISCONT (buf) && self->started) {
     GST_DEBUG_OBJECT (self, "discont at %" GST_TIME_FORMAT ": reset",
         GST_TIME_ARGS (GST_BUFFER_PTS (buf)));
+    flush_frames (self);   /* the frames before the DISCONT belong to the old time base */
     reset_stream (self);
   }
   if (!self->started)
@@ -758,6 +857,10 @@ gst_mega_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
     feed (self, map.data, n_frames);
     gst_buffer_unmap (buf, &map);
   }
+  /* a detection's meta belongs on the buffer that completed its frame: no frame waits for a
+   * later buffer */
+  if (self->snap.attach_meta)
+    flush_frames (self);
   self->current = NULL;
   return GST_FLOW_OK;
 }
@@ -812,6 +915,9 @@ gst_mega_classify_set_property (GObject *object, guint prop_id, const GValue *va
       break;
     case PROP_END_PADDING:
       self->props.end_padding = g_value_get_uint64 (value);
+      break;
+    case PROP_BATCH_FRAMES:
+      self->props.batch_frames = g_value_get_uint (value);
       break;
     case PROP_ATTACH_META:{
       gboolean attach = g_value_get_boolean (value);
@@ -894,6 +1000,9 @@ gst_mega_classify_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_END_PADDING:
       g_value_set_uint64 (value, self->props.end_padding);
       break;
+    case PROP_BATCH_FRAMES:
+      g_value_set_uint (value, self->props.batch_frames);
+      break;
     case PROP_ATTACH_META:
       g_value_set_boolean (value, self->props.attach_meta);
       break;
@@ -932,6 +1041,7 @@ gst_mega_classify_init (GstMegaClassify *self)
     .emit_events = MEGACLASSIFY_DEFAULT_EMIT_EVENTS,
     .attach_meta = MEGACLASSIFY_DEFAULT_ATTACH_META,
     .end_padding = MEGACLASSIFY_DEFAULT_END_PADDING,
+    .batch_frames = MEGACLASSIFY_DEFAULT_BATCH_FRAMES,
   };
   self->summary_ts = GST_CLOCK_TIME_NONE;
   g_queue_init (&self->pending_events);
@@ -1009,6 +1119,15 @@ gst_mega_classify_class_init (GstMegaClassifyClass *klass)
           "ends with the audio still reaches its decision (the model decides up to ~250 ms "
           "after a word); 0 analyses exactly the audio", 0, MEGACLASSIFY_MAX_END_PADDING,
           MEGACLASSIFY_DEFAULT_END_PADDING, live));
+  g_object_class_install_property (gobject_class, PROP_BATCH_FRAMES,
+      g_param_spec_uint ("batch-frames", "Batch frames",
+          "Frames the model collects, across buffers, before it runs on them at once: larger "
+          "batches cost less CPU but delay results by up to that many frames (1 = each "
+          "buffer's frames as it arrives). 0 = automatic: 1 when upstream is live, "
+          G_STRINGIFY (MEGACLASSIFY_AUTO_BATCH_FRAMES) " when it is not (files). Taken when "
+          "caps are set", 0, MEGA_STREAM_MAX_BATCH,
+          MEGACLASSIFY_DEFAULT_BATCH_FRAMES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   gst_element_class_set_static_metadata (element_class, "Mega audio classifier",
       "Filter/Analyzer/Audio",

@@ -460,12 +460,17 @@ same_fields (const GstStructure *a, const GstStructure *b)
   return eq;
 }
 
-GST_START_TEST (test_event_order_and_meta)
+/* Events right after the buffer that completed their frame, meta on that buffer. A source
+ * that is not live gets the same: with attach-meta every buffer's frames run before it leaves
+ * (no batching across buffers), so that the meta can go on it. */
+static void
+check_event_order_and_meta (gboolean live)
 {
   GstBus *bus;
   GstElement *e = make_element ();
   g_object_set (e, "attach-meta", TRUE, NULL);
   GstHarness *h = new_harness (e, &bus);
+  gst_harness_set_live (h, live);
   GArray *seen = g_array_new (FALSE, FALSE, sizeof (Seen));
   gst_pad_add_probe (h->sinkpad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       record_probe, seen, NULL);
@@ -537,6 +542,12 @@ GST_START_TEST (test_event_order_and_meta)
   g_ptr_array_unref (inputs);
   g_ptr_array_unref (msgs);
   free_harness (h, bus);
+}
+
+GST_START_TEST (test_event_order_and_meta)
+{
+  check_event_order_and_meta (TRUE);
+  check_event_order_and_meta (FALSE);
 }
 GST_END_TEST;
 
@@ -1254,6 +1265,267 @@ GST_START_TEST (test_day_long_gap_is_cheap)
 }
 GST_END_TEST;
 
+/* ---- batching: frames held back across buffers when upstream is not live ---- */
+
+/* Every element message on the bus, in order (copies). */
+static GPtrArray *
+pop_all_structures (GstBus *bus)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_structure_free);
+  GstMessage *msg;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    g_ptr_array_add (out, gst_structure_copy (gst_message_get_structure (msg)));
+    gst_message_unref (msg);
+  }
+  return out;
+}
+
+static gboolean
+same_value (const GValue *x, const GValue *y, double tol)
+{
+  if (G_VALUE_HOLDS_DOUBLE (x) && G_VALUE_HOLDS_DOUBLE (y))
+    return fabs (g_value_get_double (x) - g_value_get_double (y)) <= tol;
+  if (GST_VALUE_HOLDS_ARRAY (x) && GST_VALUE_HOLDS_ARRAY (y)) {
+    guint n = gst_value_array_get_size (x);
+    if (n != gst_value_array_get_size (y))
+      return FALSE;
+    for (guint i = 0; i < n; i++)
+      if (!same_value (gst_value_array_get_value (x, i), gst_value_array_get_value (y, i), tol))
+        return FALSE;
+    return TRUE;
+  }
+  return gst_value_compare (x, y) == GST_VALUE_EQUAL;
+}
+
+/* The same messages: names and every field equal, doubles (confidence, scores) within tol.
+ * Batching changes only the block sizes of the model's matrix products. */
+static void
+check_same_messages (GPtrArray *a, GPtrArray *b, double tol)
+{
+  fail_unless_equals_int (a->len, b->len);
+  for (guint i = 0; i < a->len; i++) {
+    const GstStructure *x = g_ptr_array_index (a, i), *y = g_ptr_array_index (b, i);
+    fail_unless_equals_string (gst_structure_get_name (x), gst_structure_get_name (y));
+    fail_unless_equals_int (gst_structure_n_fields (x), gst_structure_n_fields (y));
+    for (gint f = 0; f < gst_structure_n_fields (x); f++) {
+      const char *name = gst_structure_nth_field_name (x, f);
+      const GValue *vy = gst_structure_get_value (y, name);
+      fail_unless (vy != NULL, "message %u: no field %s", i, name);
+      fail_unless (same_value (gst_structure_get_value (x, name), vy, tol),
+          "message %u (%s): field %s differs", i, gst_structure_get_name (x), name);
+    }
+  }
+}
+
+static GstHarness *
+new_harness_live (GstElement *e, GstBus **bus, gboolean live)
+{
+  GstHarness *h = new_harness (e, bus);
+  gst_harness_set_live (h, live);   /* before the caps: the element asks when they come */
+  return h;
+}
+
+/* Element messages after the first 0.6 s of the signal (58 frames, under 64): none when the
+ * element holds frames back for a batch. */
+static guint
+early_messages (gboolean live, guint batch_frames)
+{
+  GstBus *bus;
+  GstElement *e = make_element ();
+  g_object_set (e, "interval", (guint64) (100 * GST_MSECOND), "batch-frames", batch_frames,
+      NULL);
+  GstHarness *h = new_harness_live (e, &bus, live);
+  set_caps (h, "F32LE", RATE, 1);
+  push_signal (h, FALSE, RATE, 1, 0, (gint64) (0.6 * RATE), 0, 1000, FALSE);
+  GPtrArray *got = pop_all_structures (bus);
+  guint n = got->len;
+  g_ptr_array_unref (got);
+  free_harness (h, bus);
+  return n;
+}
+
+/* Automatic batching follows the source's liveness; batch-frames overrides it. */
+GST_START_TEST (test_batching_follows_liveness)
+{
+  GstElement *e = gst_element_factory_make ("megaclassify", NULL);
+  guint batch = 99;
+  g_object_get (e, "batch-frames", &batch, NULL);
+  fail_unless_equals_int (batch, 0);
+  GParamSpecUInt *spec = G_PARAM_SPEC_UINT (g_object_class_find_property (G_OBJECT_GET_CLASS (e),
+          "batch-frames"));
+  fail_unless_equals_int (spec->maximum, MEGA_STREAM_MAX_BATCH);
+  gst_object_unref (e);
+
+  fail_unless (early_messages (TRUE, 0) >= 4, "a live source's frames run at once");
+  fail_unless_equals_int (early_messages (FALSE, 0), 0);
+  fail_unless (early_messages (FALSE, 1) >= 4, "batch-frames=1 runs a file's frames at once");
+  fail_unless_equals_int (early_messages (TRUE, 64), 0);
+}
+GST_END_TEST;
+
+/* At EOS the frames held back run before the end and the summary: nothing is lost. */
+GST_START_TEST (test_batched_eos_loses_nothing)
+{
+  GstBus *bus;
+  GstElement *e = make_element ();
+  g_object_set (e, "interval", (guint64) (100 * GST_MSECOND), NULL);
+  GstHarness *h = new_harness_live (e, &bus, FALSE);
+  set_caps (h, "F32LE", RATE, 1);
+  push_signal (h, FALSE, RATE, 1, 0, SIG_N, 0, 777, FALSE);
+  GPtrArray *all = pop_all_structures (bus);
+  guint before = all->len;
+  fail_unless (before < 4 + 17, "frames should be held back before EOS");
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *rest = pop_all_structures (bus);
+  for (guint i = 0; i < rest->len; i++)
+    g_ptr_array_add (all, gst_structure_copy (g_ptr_array_index (rest, i)));
+  g_ptr_array_unref (rest);
+
+  GArray *rows;
+  GArray *ref = ref_detect_signal (0, SIG_N, FALSE, &rows);
+  fail_unless_equals_int (ref->len, 4);
+  GPtrArray *dets = g_ptr_array_new ();
+  guint posteriors = 0, sums = 0;
+  for (guint i = 0; i < all->len; i++) {
+    const GstStructure *st = g_ptr_array_index (all, i);
+    if (gst_structure_has_name (st, "megaclassify"))
+      g_ptr_array_add (dets, (gpointer) st);
+    else if (gst_structure_has_name (st, "megaclassify-posteriors"))
+      posteriors++;
+    else if (gst_structure_has_name (st, "megaclassify-summary"))
+      sums++;
+  }
+  check_detections (dets, ref, 0, 0, 0, 0, 1e-4);
+  fail_unless_equals_int (posteriors, 17);
+  fail_unless_equals_int (sums, 1);
+  const GstStructure *sum = g_ptr_array_index (all, all->len - 1);
+  fail_unless (gst_structure_has_name (sum, "megaclassify-summary"));
+  fail_unless_equals_uint64 (get_u64 (sum, "frames"), rows->len / K);
+  g_ptr_array_unref (dets);
+  g_ptr_array_unref (all);
+  g_array_unref (ref);
+  g_array_unref (rows);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
+/* Every point where held-back frames must run first, in one stream: a caps change, a new
+ * segment (its times map the results), a long GAP (skipped frames come after them), a
+ * DISCONT, EOS with end-padding. A source that is not live gives exactly the messages of a
+ * live one, which runs every buffer's frames at once. */
+static GPtrArray *
+run_interruptions (gboolean live)
+{
+  GstBus *bus;
+  GstElement *e = make_element ();
+  g_object_set (e, "interval", (guint64) (100 * GST_MSECOND),
+      "end-padding", (guint64) (250 * GST_MSECOND), NULL);
+  GstHarness *h = new_harness_live (e, &bus, live);
+  set_caps (h, "S16LE", 48000, 2);
+  push_signal (h, TRUE, 48000, 2, 0, (gint64) (0.6 * 48000), 0, 4800, FALSE);
+  set_caps (h, "F32LE", RATE, 1);
+  const gint64 t06 = (gint64) (0.6 * RATE), t12 = (gint64) (1.2 * RATE);
+  push_signal (h, FALSE, RATE, 1, 0, t06, 20 * GST_SECOND, 1000, FALSE);
+  GstSegment seg;
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  seg.base = 100 * GST_SECOND;
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  push_signal (h, FALSE, RATE, 1, t06, t12, 20 * GST_SECOND + 600 * GST_MSECOND, 1000, FALSE);
+  fail_unless (gst_harness_push_event (h, gst_event_new_gap (21200 * GST_MSECOND,
+              120 * GST_SECOND)));
+  push_signal (h, FALSE, RATE, 1, 0, SIG_N, 200 * GST_SECOND, 1000, TRUE);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GPtrArray *all = pop_all_structures (bus);
+  free_harness (h, bus);
+  return all;
+}
+
+GST_START_TEST (test_batched_equals_live_across_interruptions)
+{
+  GPtrArray *live = run_interruptions (TRUE);
+  GPtrArray *file = run_interruptions (FALSE);
+  guint detections = 0, first_caps = 0;
+  for (guint i = 0; i < live->len; i++) {
+    const GstStructure *st = g_ptr_array_index (live, i);
+    if (!gst_structure_has_name (st, "megaclassify"))
+      continue;
+    detections++;
+    first_caps += get_u64 (st, "timestamp") < GST_SECOND;
+  }
+  /* the held-back frames matter at each point: detections before the caps change, several
+   * in all (both tones, twice) */
+  fail_unless (first_caps >= 1 && detections >= 6, "%u detections, %u before the caps change",
+      detections, first_caps);
+  check_same_messages (file, live, 1e-5);
+  g_ptr_array_unref (live);
+  g_ptr_array_unref (file);
+}
+GST_END_TEST;
+
+/* Detection events and GAP events downstream, in order. */
+static GstPadProbeReturn
+gap_order_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GArray *seen = user_data;
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+  GstClockTime ts = GST_CLOCK_TIME_NONE;
+  if (GST_EVENT_TYPE (ev) == GST_EVENT_GAP)
+    gst_event_parse_gap (ev, &ts, NULL);
+  else if (GST_EVENT_TYPE (ev) == GST_EVENT_CUSTOM_DOWNSTREAM)
+    fail_unless (gst_structure_get_uint64 (gst_event_get_structure (ev), "timestamp", &ts));
+  else
+    return GST_PAD_PROBE_OK;
+  Seen e = { GST_EVENT_TYPE (ev) == GST_EVENT_GAP, ts, NULL };
+  g_array_append_val (seen, e);
+  return GST_PAD_PROBE_OK;
+}
+
+/* A GAP that comes while frames are held back: their detections go downstream before the
+ * GAP, those of the audio after it after it, all in time order. */
+GST_START_TEST (test_batched_gap_keeps_order)
+{
+  GstBus *bus;
+  GstHarness *h = new_harness_live (make_element (), &bus, FALSE);
+  GArray *seen = g_array_new (FALSE, FALSE, sizeof (Seen));
+  gst_pad_add_probe (h->sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, gap_order_probe, seen,
+      NULL);
+  set_caps (h, "F32LE", RATE, 1);
+  const gint64 t06 = (gint64) (0.6 * RATE);
+  const GstClockTime gap_at = t06 * NS_PER_SAMPLE, gap_len = 120 * GST_SECOND;
+  push_signal (h, FALSE, RATE, 1, 0, t06, 0, 1000, FALSE);
+  GPtrArray *held = pop_structures (bus, "megaclassify");
+  fail_unless_equals_int (held->len, 0);    /* the first detection waits in a batch */
+  g_ptr_array_unref (held);
+  fail_unless (gst_harness_push_event (h, gst_event_new_gap (gap_at, gap_len)));
+  push_signal (h, FALSE, RATE, 1, 0, SIG_N, gap_at + gap_len, 1000, FALSE);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  guint before = 0, after = 0, gaps = 0;
+  GstClockTime last = 0;
+  for (guint i = 0; i < seen->len; i++) {
+    Seen *x = &g_array_index (seen, Seen, i);
+    if (x->is_event) {     /* here: the GAP */
+      gaps++;
+      continue;
+    }
+    fail_unless (x->pts >= last, "detection events out of order");
+    last = x->pts;
+    if (gaps == 0) {
+      fail_unless (x->pts <= gap_at);
+      before++;
+    } else {
+      fail_unless (x->pts > gap_at);
+      after++;
+    }
+  }
+  fail_unless_equals_int (gaps, 1);
+  fail_unless (before >= 1 && after >= 2, "%u detections before the GAP, %u after", before,
+      after);
+  g_array_unref (seen);
+  free_harness (h, bus);
+}
+GST_END_TEST;
+
 /* ---- properties and errors ---- */
 
 static gpointer
@@ -1524,6 +1796,10 @@ megaclassify_suite (void)
   tcase_add_test (tc, test_absurd_rate_refused);
   tcase_add_test (tc, test_long_gap_equals_processed_silence);
   tcase_add_test (tc, test_day_long_gap_is_cheap);
+  tcase_add_test (tc, test_batching_follows_liveness);
+  tcase_add_test (tc, test_batched_eos_loses_nothing);
+  tcase_add_test (tc, test_batched_equals_live_across_interruptions);
+  tcase_add_test (tc, test_batched_gap_keeps_order);
   tcase_add_test (tc, test_properties_from_threads);
   tcase_add_test (tc, test_model_refused_when_playing);
   tcase_add_test (tc, test_slow_model_load_does_not_block_properties);
