@@ -374,6 +374,12 @@ def main():
         with open(soak_path) as f:
             w(f.read())
 
+    # Section 9 (the element against the engine alone) comes from bench/element_cost.sh.
+    cost_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ELEMENT_COST.md")
+    if os.path.exists(cost_path) and not mach.get("smoke"):
+        with open(cost_path) as f:
+            w(f.read())
+
     with open(a.out, "w") as f:
         f.write("\n".join(md))
 
