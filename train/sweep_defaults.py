@@ -72,8 +72,8 @@ def main():
     ap.add_argument("--looks-log", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                                         "models", "studies", "real-dev-looks.jsonl"))
     a = ap.parse_args()
-    d = element_defaults()
     model = load_model(a.model).eval()
+    d = dict(element_defaults(), frame_shift_ms=model.config.frontend.frame_shift_ms)
     labels = model.config.labels
     grid = [(float(s), float(t)) for s in a.smoothings.split(",") for t in a.thresholds.split(",")]
     current = (float(d["smoothing_ms"]), float(d["threshold"]))
