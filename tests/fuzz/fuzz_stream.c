@@ -1,7 +1,9 @@
 /* libFuzzer target: a stream of a small model fed arbitrary float samples (NaN, Inf,
  * denormals, huge values) in arbitrary split sizes. The input is split-size bytes, then the
  * samples: byte 0 gives the number k of split bytes, the next k bytes are chunk lengths (in
- * samples, cycled; 0 pushes nothing, then one sample), the rest are the float32 samples.
+ * samples, cycled; 0 pushes nothing, then one sample), the rest are the float32 samples. The
+ * split run batches frames across pushes (MegaStreamParams.batch_frames 1, 7, 16 or 64, by
+ * k % 4) and flushes at the end.
  * Checks, besides ASan and UBSan: the frame count is the documented one whatever the splits;
  * for audio in [-1, 1] every logit is finite and equal (to rounding: the frames are batched
  * differently) to those of the same samples pushed in one piece. Outside that range (NaN,
@@ -67,9 +69,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       : (n - info->frame_length) / info->frame_shift + 1;
   Rows whole = { g_new (float, (frames + 1) * info->n_labels), 0, frames, info->n_labels };
   Rows split = { g_new (float, (frames + 1) * info->n_labels), 0, frames, info->n_labels };
+  static const size_t batches[] = { 1, 7, 16, 64 };
+  MegaStreamParams params = mega_stream_default_params ();
   MegaStream *s = mega_stream_new (model, NULL);
   mega_stream_push_audio (s, x, n, collect, &whole);
-  mega_stream_reset (s);
+  mega_stream_free (s);
+  params.batch_frames = batches[k % 4];
+  s = mega_stream_new_with_params (model, &params, NULL);
   for (size_t pos = 0, i = 0; pos < n; i++) {
     size_t len = k ? splits[i % k] : n;
     if (len == 0) {
@@ -80,6 +86,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     mega_stream_push_audio (s, x + pos, len, collect, &split);
     pos += len;
   }
+  mega_stream_flush (s, collect, &split);
   if (whole.n != frames || split.n != frames || mega_stream_frames (s) != frames)
     abort ();
   if (audio_range (x, n))
