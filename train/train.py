@@ -8,7 +8,8 @@ Features are cached per split under --cache (several augmented renderings per tr
 training examples are multi-second streams with per-frame targets (sequences.py), and the EMA
 and attention state is carried from one batch to the next (truncated back-propagation through
 time), so the model learns to be right in the middle of an endless stream, not only from a
-zero state. The best checkpoint by validation clip accuracy is written as a model file.
+zero state. The best checkpoint by validation clip accuracy is written as a model file (with
+--layout clip, the last one: --select).
 """
 import argparse
 import json
@@ -92,6 +93,10 @@ def parse_args(argv=None):
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--label-smoothing", type=float, default=0.05)
     p.add_argument("--eval-every", type=int, default=250)
+    p.add_argument("--select", choices=("val", "last"), help="the weights written: the best validation "
+                   "clip accuracy (val, the default for --layout stream) or the last step's (last, the "
+                   "default for --layout clip: streamed validation clips do not measure a model that "
+                   "has only been scored at the end of zero-state clips)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--loader-workers", type=int, help="processes building training sequences "
@@ -275,6 +280,10 @@ def validation_entry(args, model, data, val_batches, step, sched, losses, adv_lo
     return entry
 
 
+def selection(args):
+    return args.select or ("last" if args.layout == "clip" else "val")
+
+
 def train_loop(args, model, data, make_builder, val_batches, log):
     """Truncated back-propagation through time over endless training batches, the state carried
     for --carry-steps batches; every --eval-every steps the validation clips decide whether this
@@ -312,9 +321,10 @@ def train_loop(args, model, data, make_builder, val_batches, log):
             losses, adv_losses = [], []
             log["curve"].append(entry)
             print(json.dumps(entry), flush=True)
-            if entry["val_clip_accuracy"] > best:
+            if entry["val_clip_accuracy"] > best or selection(args) == "last":
                 best = entry["val_clip_accuracy"]
                 best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                log["selected_step"] = entry["step"]
                 save_checkpoint(args, model.config, log["params"], best_state, best)
         if last:
             break
@@ -338,11 +348,13 @@ def main(argv=None):
            "curve": []}
     best, best_state, clock = train_loop(args, model, data, make_builder, val_batches, log)
     save_checkpoint(args, config, params, best_state, best)
-    log["best_val_clip_accuracy"] = best
+    log["best_val_clip_accuracy"] = best      # with --select last: the last step's
+    log["selection"] = selection(args)
     log["train_minutes"] = clock.seconds() / 60
     with open(args.log or os.path.splitext(args.out)[0] + ".train.json", "w") as f:
         json.dump(log, f, indent=1)
-    print(f"wrote {args.out} (best validation clip accuracy {best:.4f})", flush=True)
+    print(f"wrote {args.out} (step {log['selected_step']}, {selection(args)}; validation clip accuracy "
+          f"{best:.4f})", flush=True)
 
 
 if __name__ == "__main__":

@@ -90,7 +90,7 @@ def main(tmp, normalization):
     # domain adversary, an extra corpus and clip-level examples.
     adv_path = os.path.join(tmp, "adv.safetensors")
     out = run([PY, "-m", "train.train", "--corpus", corpus, "--labels", ",".join(labels),
-         "--steps", "2", "--eval-every", "2", "--batch", "2", "--seq-frames", "200", "--versions", "1",
+         "--steps", "2", "--eval-every", "1", "--batch", "2", "--seq-frames", "200", "--versions", "1",
          "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
          "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2", "--unknown-from", "0.5",
          "--unknown-weight", "0.5", "--objective", "maxpool", "--real", corpus, "--p-real", "0.5", "--adv-weight", "0.3",
@@ -107,6 +107,11 @@ def main(tmp, normalization):
     adv_log = json.load(open(os.path.join(tmp, "adv.train.json")))
     check(adv_log["curve"][-1]["step"] == 2 and adv_log["curve"][-1]["domain_loss"] > 0,
           f"adversarial training log: {adv_log['curve']}")
+    # Clip-level pre-training writes its last weights: streamed validation clips cannot rank it.
+    check(adv_log["selection"] == "last" and adv_log["selected_step"] == 2,
+          f"clip layout selection: {adv_log.get('selection')} at step {adv_log.get('selected_step')}")
+    check(log["selection"] == "val" and log["selected_step"] in [c["step"] for c in log["curve"]],
+          f"stream layout selection: {log.get('selection')} at step {log.get('selected_step')}")
     check(sorted(model_io.load_model(adv_path).state_dict()) == sorted(model_io.load_model(model_path).state_dict()),
           "the adversary's head must not be saved in the model file")
 
