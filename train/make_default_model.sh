@@ -11,7 +11,8 @@
 # (train.py --device). The shipped model's phase 1 ran 7.8 min on one H100 (its best checkpoint
 # at step 2,250), phase 2 40 min on CPU (1,192 steps): TRAIN_MINUTES=90 FINETUNE_MINUTES=40 is
 # the closest CPU-only equivalent (see models/REPORT.md). The voices feature cache of phase 2
-# takes about 3 more minutes to build.
+# takes about 3 more minutes to build. NORMALIZATION=pcen (or running) trains every phase with
+# that causal normalisation in the front end (hypothesis 4 of issue #12; models/REPORT.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-data/default-model}
@@ -38,7 +39,7 @@ mkdir -p "$out"
 recipe="--corpus data/corpus --cache data/cache --versions 2 --seed 2 --jobs 2 --threads 2
   --d-model 80 --z-dim 40 --h-dim 160 --ffn-dim 160 --n-dim 16 --n-layers 4
   --window-mode chunk --window 32 --label-from 0.5 --max-gap 50 --p-keyword 0.6 --batch 48
-  --steps 1000000"
+  --normalization ${NORMALIZATION:-global} --steps 1000000"
 # shellcheck disable=SC2086
 $py -m train.train $recipe --out "$out/phase1.safetensors" --lr 3e-3 --minutes "$minutes" --eval-every 250
 # Phase 2 with the voices augmentation (voice conversion and GStreamer codecs, augment.py):

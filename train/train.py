@@ -26,7 +26,7 @@ from .augment import RECIPES
 from .corpus_index import DEFAULT_LABELS
 from .decision import clip_decision
 from .element_cli import element_defaults
-from .mega_config import (PCEN_KEYS, FrontendConfig, MegaConfig, NetworkConfig, fbank_params, frontend_dict,
+from .mega_config import (NORMALIZATION_KEYS, PCEN_KEYS, FrontendConfig, MegaConfig, NetworkConfig, fbank_params, frontend_dict,
                           macs_per_frame)
 from .mega_ref import MegaClassifier, count_params
 from .model_io import load_model, save_model
@@ -113,19 +113,29 @@ def parse_args(argv=None):
         p.add_argument("--" + name.replace("_", "-"), default=getattr(n, name))
     fe = FrontendConfig()
     p.add_argument("--n-mels", type=int, default=fe.n_mels)
-    p.add_argument("--normalization", default=fe.normalization, choices=("global", "pcen", "running"),
+    p.add_argument("--normalization", choices=("global", "pcen", "running"),
                    help="causal per-stream feature normalisation before the per-bin standardisation "
-                   "(model/FORMAT.md): pcen on the mel energies, or running mean/variance of the log-mel")
+                   "(model/FORMAT.md): pcen on the mel energies, or running mean/variance of the log-mel "
+                   f"(default: --init's, else {fe.normalization})")
     for name in PCEN_KEYS:
-        p.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(fe, name),
-                       help="PCEN parameter (with --normalization pcen)")
-    p.add_argument("--running-frames", type=int, default=fe.running_frames,
-                   help="time constant of --normalization running, in frames")
+        p.add_argument("--" + name.replace("_", "-"), type=float,
+                       help=f"PCEN parameter (with --normalization pcen; default: --init's, else {getattr(fe, name)})")
+    p.add_argument("--running-frames", type=int,
+                   help=f"time constant of --normalization running, in frames (default: --init's, else {fe.running_frames})")
     p.add_argument("--smoothing-frames", type=int, help="clip rule window in frames for model "
                    "selection (default: the element's default smoothing)")
     p.add_argument("--clip-threshold", type=float, help="clip rule threshold for model selection "
                    "(default: the element's default threshold)")
     return p.parse_args(argv)
+
+
+def normalization_defaults(args):
+    """The causal normalisation options not given come from --init's model, so continuing a PCEN
+    model keeps PCEN; without --init, from FrontendConfig."""
+    given = load_model(args.init).config.frontend if args.init else FrontendConfig()
+    for name in NORMALIZATION_KEYS:
+        if getattr(args, name) is None:
+            setattr(args, name, getattr(given, name))
 
 
 def make_config(args, labels):
@@ -183,6 +193,7 @@ def setup(args):
         args.loader_workers = 0 if args.device == "cpu" else max(1, min(8, (os.cpu_count() or 2) - 1))
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
+    normalization_defaults(args)
     config = make_config(args, args.labels.split(","))
     defaults = element_defaults()
     if args.smoothing_frames is None:

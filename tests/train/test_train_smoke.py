@@ -133,6 +133,18 @@ def main(tmp, normalization):
     net = [k for k in w0 if not k.startswith("frontend.")]
     check(net and max(float((w0[k] - w1[k]).abs().max()) for k in net) < 1e-6,
           "the network's weights come from --init (lr 1e-12: one step changes nothing)")
+    # Continuing that model without --normalization keeps its normalisation and statistics.
+    continued_path = os.path.join(tmp, "continued.safetensors")
+    run([PY, "-m", "train.train", "--corpus", corpus, "--labels", ",".join(labels),
+         "--steps", "1", "--eval-every", "1", "--batch", "2", "--seq-frames", "200", "--versions", "1",
+         "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
+         "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2", "--lr", "1e-12",
+         "--init", switched_path, "--cache", os.path.join(tmp, "cache"), "--out", continued_path])
+    continued = model_io.load_model(continued_path)
+    check(continued.config.frontend == after.config.frontend,
+          f"--init without --normalization keeps {other}: got {continued.config.frontend}")
+    check(torch.equal(continued.frontend.mean, after.frontend.mean),
+          "--init without --normalization keeps the per-bin statistics")
 
     model = model_io.load_model(model_path)
     check(model.config.labels == labels, f"labels in the file: {model.config.labels}")
