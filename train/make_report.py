@@ -288,7 +288,10 @@ def real_sections(a, ev, peer):
               "Each row a model evaluated on real-dev (clips and streams at the element's defaults) and on the "
               "held-out synthetic speakers (clips), through the element; what each row changed is in its name "
               "and in the notes above.", "",
-              report_real.ablation_table(pairs(a.real_ablation)), ""]
+              report_real.ablation_table(pairs(a.real_ablation)), "",
+              "Leave-one-engine-out needs four trainings per arm, one per held-out engine, so it is measured "
+              "for the shipped recipe only (*Leave-one-engine-out* below); the per-engine identity column shows "
+              "how each arm treats each synthesizer's held-out speakers, all of them engines it trained on.", ""]
     return L
 
 

@@ -156,7 +156,16 @@ def ablation_table(rows):
                     fmt(r["transfer"]["keyword_vs_unknown_auc"], nd=3) if r else "n/a",
                     f"{fmt(d['recall'], ' %', 1)} @ {fmt(d['false_alarms_per_hour'], '/h', 0)}" if d else "n/a",
                     fmt(c.get("all", {}).get("accuracy"), " %"),
+                    engine_identities(ev.get("clips", {}).get("transfer", {})),
                     fmt(c.get("klettres_as_keyword"), " %")])
     return table(["model (what changed)", "real-dev kw detected", "real-dev non-kw triggering",
                   "real-dev kw identity", "real-dev AUC", "real-dev streams recall @ FA/h",
-                  "synthetic held-out clip acc.", "klettres as kw"], out)
+                  "synthetic held-out clip acc.", "synthetic kw identity espeak / festival / flite",
+                  "klettres as kw"], out)
+
+
+def engine_identities(transfer):
+    """Each synthesizer's held-out speakers apart: an arm that helps one engine's voices at
+    another's expense shows here, where the pooled accuracy hides it."""
+    vals = [transfer.get(e, {}).get("keyword_identity") for e in ("espeak", "festival", "flite")]
+    return "n/a" if None in vals else " / ".join(f"{v:.1f}" for v in vals) + " %"

@@ -13,7 +13,7 @@ import torch
 from train.corpus_index import DEFAULT_LABELS
 from train.calibrate_unknown import choose, shift_posteriors
 from train.eval_real import clip_summary, real_clips
-from train.report_real import best_stream_point, peer_best_clips, targets
+from train.report_real import ablation_table, best_stream_point, peer_best_clips, targets
 from train.mega_config import MegaConfig, NetworkConfig
 from train.mega_ref import MegaClassifier
 
@@ -86,6 +86,17 @@ class RealDevTest(unittest.TestCase):
         rows = targets(ev, peer, lambda ok: "met" if ok else "MISSED")
         # 46 % is below 90 % and below the peer's 47 %; 2.5 % triggering is within 3 %; 81 % at 4/h.
         self.assertEqual([r[-1] for r in rows], ["MISSED", "met", "met"])
+
+    def test_ablation_table_engine_identities(self):
+        transfer = {"espeak": {"keyword_identity": 57.0}, "festival": {"keyword_identity": 71.5},
+                    "flite": {"keyword_identity": 65.25}, "klettres": {"keyword_identity": None}}
+        ev = {"clips": {"element": {"all": {"accuracy": 52.1}}, "transfer": transfer}}
+        def cell(ev):
+            head, _, row = (line.strip("| ").split(" | ") for line in ablation_table([("arm", ev)]).splitlines())
+            return row[head.index("synthetic kw identity espeak / festival / flite")]
+        self.assertEqual(cell(ev), "57.0 / 71.5 / 65.2 %")   # in the order of the column's name
+        del transfer["flite"]
+        self.assertEqual(cell(ev), "n/a")
 
 
 if __name__ == "__main__":
