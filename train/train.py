@@ -200,6 +200,8 @@ def setup(args):
         args.smoothing_frames = max(1, round(defaults["smoothing_ms"] / config.frontend.frame_shift_ms))
     if args.clip_threshold is None:
         args.clip_threshold = defaults["threshold"]
+    if args.select is None:
+        args.select = "last" if args.layout == "clip" else "val"
     return config
 
 
@@ -291,10 +293,6 @@ def validation_entry(args, model, data, val_batches, step, sched, losses, adv_lo
     return entry
 
 
-def selection(args):
-    return args.select or ("last" if args.layout == "clip" else "val")
-
-
 def train_loop(args, model, data, make_builder, val_batches, log):
     """Truncated back-propagation through time over endless training batches, the state carried
     for --carry-steps batches; every --eval-every steps the validation clips decide whether this
@@ -332,7 +330,7 @@ def train_loop(args, model, data, make_builder, val_batches, log):
             losses, adv_losses = [], []
             log["curve"].append(entry)
             print(json.dumps(entry), flush=True)
-            if entry["val_clip_accuracy"] > best or selection(args) == "last":
+            if entry["val_clip_accuracy"] > best or args.select == "last":
                 best = entry["val_clip_accuracy"]
                 best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
                 log["selected_step"] = entry["step"]
@@ -360,11 +358,11 @@ def main(argv=None):
     best, best_state, clock = train_loop(args, model, data, make_builder, val_batches, log)
     save_checkpoint(args, config, params, best_state, best)
     log["best_val_clip_accuracy"] = best      # with --select last: the last step's
-    log["selection"] = selection(args)
+    log["selection"] = args.select
     log["train_minutes"] = clock.seconds() / 60
     with open(args.log or os.path.splitext(args.out)[0] + ".train.json", "w") as f:
         json.dump(log, f, indent=1)
-    print(f"wrote {args.out} (step {log['selected_step']}, {selection(args)}; validation clip accuracy "
+    print(f"wrote {args.out} (step {log['selected_step']}, {args.select}; validation clip accuracy "
           f"{best:.4f})", flush=True)
 
 
