@@ -13,6 +13,7 @@
 # the closest CPU-only equivalent (see models/REPORT.md). The voices feature cache of phase 2
 # takes about 3 more minutes to build. NORMALIZATION=pcen (or running) trains every phase with
 # that causal normalisation in the front end (hypothesis 4 of issue #12; models/REPORT.md).
+# Run again with the same OUT_DIR, it skips the phases that finished (each phase's .train.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-data/default-model}
@@ -40,15 +41,18 @@ recipe="--corpus data/corpus --cache data/cache --versions 2 --seed 2 --jobs 2 -
   --d-model 80 --z-dim 40 --h-dim 160 --ffn-dim 160 --n-dim 16 --n-layers 4
   --window-mode chunk --window 32 --label-from 0.5 --max-gap 50 --p-keyword 0.6 --batch 48
   --normalization ${NORMALIZATION:-global} --steps 1000000"
+# A phase whose training log exists is done (train.py writes the log last), so a run cut short
+# (a session's end) goes on from the first unfinished phase when the command is run again.
 # shellcheck disable=SC2086
-$py -m train.train $recipe --out "$out/phase1.safetensors" --lr 3e-3 --minutes "$minutes" --eval-every 250
+[ -f "$out/phase1.train.json" ] ||
+  $py -m train.train $recipe --out "$out/phase1.safetensors" --lr 3e-3 --minutes "$minutes" --eval-every 250
 # Phase 2 with the voices augmentation (voice conversion and GStreamer codecs, augment.py):
 # the shipped model's phase 2; it helped on flite voices, klettres and the streams (models/REPORT.md).
-# shellcheck disable=SC2086
-$py -m train.train $recipe --out "$out/model.safetensors" --init "$out/phase1.safetensors" \
-  --train-splits train,validation --augment voices --lr 1e-3 --minutes "$finetune" --eval-every 100000000
-mv "$out/model.safetensors" "$out/phase2.safetensors"
-mv "$out/model.train.json" "$out/phase2.train.json"
+if [ ! -f "$out/phase2.train.json" ]; then
+  # shellcheck disable=SC2086
+  $py -m train.train $recipe --out "$out/phase2.safetensors" --init "$out/phase1.safetensors" \
+    --train-splits train,validation --augment voices --lr 1e-3 --minutes "$finetune" --eval-every 100000000
+fi
 # Phase 3: real voices as keywords too. A fifth of the words of the training streams come from
 # the real-train speakers (models/REPORT.md, real-voices ablations: the one change that moved
 # real-dev). Since session 7 this phase switches the attention to sliding windows (each frame
@@ -57,9 +61,10 @@ mv "$out/model.train.json" "$out/phase2.train.json"
 # The shipped model ran 272 steps at batch 24 of this phase, seed 3 (about 12 CPU minutes when
 # the cores are free); REAL_STEPS changes that.
 # shellcheck disable=SC2086
-$py -m train.train $recipe --out "$out/model.safetensors" --init "$out/phase2.safetensors" \
-  --augment voices --lr 1e-3 --warmup 20 --batch 24 --real data/real --p-real 0.2 \
-  --window-mode sliding --seed 3 --steps "${REAL_STEPS:-272}" --minutes 60 --eval-every 50
+[ -f "$out/model.train.json" ] ||
+  $py -m train.train $recipe --out "$out/model.safetensors" --init "$out/phase2.safetensors" \
+    --augment voices --lr 1e-3 --warmup 20 --batch 24 --real data/real --p-real 0.2 \
+    --window-mode sliding --seed 3 --steps "${REAL_STEPS:-272}" --minutes 60 --eval-every 50
 $py -m train.evaluate --model "$out/model.safetensors" --out "$out" --tag model
 $py -m train.make_report --model "$out/model.safetensors" --eval "$out/eval-model.json" \
   --train-log "$out/phase1.train.json" --phase2-log "$out/phase2.train.json" --out "$out/REPORT.md"
