@@ -13,7 +13,8 @@
 # the closest CPU-only equivalent (see models/REPORT.md). The voices feature cache of phase 2
 # takes about 3 more minutes to build. NORMALIZATION=pcen (or running) trains every phase with
 # that causal normalisation in the front end (hypothesis 4 of issue #12; models/REPORT.md).
-# Run again with the same OUT_DIR, it skips the phases that finished (each phase's .train.json).
+# Run again with the same OUT_DIR, it skips the phases that finished (each phase's .train.json)
+# and resumes the one that was stopped from its last validation point (train.py --resume).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-data/default-model}
@@ -45,12 +46,12 @@ recipe="--corpus data/corpus --cache data/cache --versions 2 --seed 2 --jobs 2 -
 # (a session's end) goes on from the first unfinished phase when the command is run again.
 # shellcheck disable=SC2086
 [ -f "$out/phase1.train.json" ] ||
-  $py -m train.train $recipe --out "$out/phase1.safetensors" --lr 3e-3 --minutes "$minutes" --eval-every 250
+  $py -m train.train $recipe --resume --out "$out/phase1.safetensors" --lr 3e-3 --minutes "$minutes" --eval-every 250
 # Phase 2 with the voices augmentation (voice conversion and GStreamer codecs, augment.py):
 # the shipped model's phase 2; it helped on flite voices, klettres and the streams (models/REPORT.md).
 if [ ! -f "$out/phase2.train.json" ]; then
   # shellcheck disable=SC2086
-  $py -m train.train $recipe --out "$out/phase2.safetensors" --init "$out/phase1.safetensors" \
+  $py -m train.train $recipe --resume --out "$out/phase2.safetensors" --init "$out/phase1.safetensors" \
     --train-splits train,validation --augment voices --lr 1e-3 --minutes "$finetune" --eval-every 100000000
 fi
 # Phase 3: real voices as keywords too. A fifth of the words of the training streams come from
@@ -62,7 +63,7 @@ fi
 # the cores are free); REAL_STEPS changes that.
 # shellcheck disable=SC2086
 [ -f "$out/model.train.json" ] ||
-  $py -m train.train $recipe --out "$out/model.safetensors" --init "$out/phase2.safetensors" \
+  $py -m train.train $recipe --resume --out "$out/model.safetensors" --init "$out/phase2.safetensors" \
     --augment voices --lr 1e-3 --warmup 20 --batch 24 --real data/real --p-real 0.2 \
     --window-mode sliding --seed 3 --steps "${REAL_STEPS:-272}" --minutes 60 --eval-every 50
 $py -m train.evaluate --model "$out/model.safetensors" --out "$out" --tag model

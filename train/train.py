@@ -15,6 +15,7 @@ import argparse
 import json
 import math
 import os
+import sys
 import time
 
 import numpy as np
@@ -30,8 +31,9 @@ from .mega_config import (NORMALIZATION_KEYS, PCEN_KEYS, FrontendConfig, MegaCon
                           macs_per_frame)
 from .mega_ref import MegaClassifier, count_params
 from .model_io import load_model, save_model
+from . import resume
 from .sequences import IGNORE, LAYOUTS
-from .train_data import builder_factory, load_data, training_batches, validation_batches
+from .train_data import TrainingBatches, builder_factory, load_data, validation_batches
 
 
 def parse_args(argv=None):
@@ -85,6 +87,13 @@ def parse_args(argv=None):
     p.add_argument("--freq-mask-width", type=int, default=8, help="widest SpecAugment frequency mask (bins)")
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--minutes", type=float, default=0, help="stop after this much training time")
+    p.add_argument("--session-minutes", type=float, default=0, help="stop this invocation after this "
+                   "much training time, the run unfinished (--steps and --minutes still set its schedule): "
+                   "its state is written to OUT.resume.pt and the exit status is 75; --resume goes on")
+    p.add_argument("--session-steps", type=int, default=0, help="the same, after this many steps")
+    p.add_argument("--resume", action="store_true", help="go on with the run stopped at OUT.resume.pt "
+                   "(written at every validation point and at a session's end), if there is one; the "
+                   "options must be the stopped run's (train/resume.py)")
     p.add_argument("--batch", type=int, default=24)
     p.add_argument("--seq-frames", type=int, default=600)
     p.add_argument("--carry-steps", type=int, default=4, help="batches a stream's state is carried over")
@@ -234,11 +243,15 @@ class Schedule:
         self.args = args
         self.warmup = args.warmup if args.warmup is not None else max(1, min(200, args.steps // 10))
         self.t0 = time.time()
+        self.before = 0.0   # seconds trained in earlier sessions of the run
 
-    def start(self):
-        self.t0 = time.time()
+    def start(self, before=0.0):
+        self.t0, self.before = time.time(), before
 
     def seconds(self):
+        return self.before + self.session_seconds()
+
+    def session_seconds(self):
         return time.time() - self.t0
 
     def lr(self, step):
@@ -257,6 +270,11 @@ class Schedule:
 
     def last(self, step):
         return step == self.args.steps - 1 or (self.args.minutes and self.seconds() > self.args.minutes * 60)
+
+    def session_over(self, steps_this_session):
+        a = self.args
+        return bool((a.session_steps and steps_this_session >= a.session_steps) or
+                    (a.session_minutes and self.session_seconds() > a.session_minutes * 60))
 
 
 def save_checkpoint(args, config, params, weights, accuracy):
@@ -293,51 +311,94 @@ def validation_entry(args, model, data, val_batches, step, sched, losses, adv_lo
     return entry
 
 
+class Run:
+    """What a training run carries from step to step, and so what a resumed run restores."""
+
+    def __init__(self):
+        self.step = 0                     # the next step
+        self.best, self.best_state = -1.0, None
+        self.state = None                 # the stream state carried over --carry-steps batches
+        self.losses, self.adv_losses = [], []
+
+    def save(self, path, args, model, adversary, opt, sched, batches, log):
+        resume.save(path, args=vars(args), step=self.step, seconds=sched.seconds(), best=self.best,
+                    best_state=self.best_state, stream_state=self.state, losses=self.losses,
+                    adv_losses=self.adv_losses, model=model.state_dict(), opt=opt.state_dict(),
+                    adversary=adversary.state_dict() if adversary is not None else None,
+                    batches_rng=batches.rng_state(), torch_rng=torch.get_rng_state(), log=log)
+
+    def restore(self, saved, model, adversary, opt, log):
+        self.step, self.best, self.best_state = saved["step"], saved["best"], saved["best_state"]
+        self.state, self.losses, self.adv_losses = saved["stream_state"], saved["losses"], saved["adv_losses"]
+        model.load_state_dict(saved["model"])
+        if adversary is not None:
+            adversary.load_state_dict(saved["adversary"])
+        opt.load_state_dict(saved["opt"])
+        torch.set_rng_state(saved["torch_rng"])
+        for key in ("curve", "selected_step", "resumed_at"):
+            if key in saved["log"]:
+                log[key] = saved["log"][key]
+        log.setdefault("resumed_at", []).append(self.step)
+
+
 def train_loop(args, model, data, make_builder, val_batches, log):
     """Truncated back-propagation through time over endless training batches, the state carried
     for --carry-steps batches; every --eval-every steps the validation clips decide whether this
-    is the best checkpoint, which is saved at once. Returns (best accuracy, its weights, the
-    run's clock)."""
+    is the best checkpoint, which is saved at once, and the run's state is saved for --resume.
+    Returns (best accuracy, its weights, the run's clock), or None when the session's share ended
+    first."""
     adversary, is_keyword, class_weight, opt = optimiser(args, model, model.config.labels)
     sched = Schedule(args)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    best, best_state = -1.0, None
-    state = None
-    sched.start()
-    losses, adv_losses = [], []
-    batches = training_batches(make_builder, args)
-    for step in range(args.steps):
+    run, saved, path = Run(), None, resume.resume_path(args.out)
+    if args.resume and os.path.exists(path):
+        saved = resume.load(path, args)
+        run.restore(saved, model, adversary, opt, log)
+        print(f"resumed {path} at step {run.step} ({saved['seconds'] / 60:.1f} minutes trained)", flush=True)
+    batches = TrainingBatches(make_builder, args, saved and saved["batches_rng"], run.step)
+    sched.start(saved["seconds"] if saved else 0.0)
+    first = run.step
+    for step in range(first, args.steps):
         for g in opt.param_groups:
             g["lr"] = sched.lr(step)
         x, y, *dom = (t.to(args.device, non_blocking=True) for t in next(batches))
         if step % args.carry_steps == 0 or args.layout == "clip":
-            state = None
-        logits, state = model(x, state, return_state=True)
-        state = state.detach()
+            run.state = None
+        logits, state = model(x, run.state, return_state=True)
+        run.state = state.detach()
         loss = objectives.loss(logits, y, args.objective, is_keyword, weight=class_weight,
                                label_smoothing=args.label_smoothing)
         if adversary is not None:
             adv_loss = adversary.loss(dom[0], schedule(sched.progress(step), args.adv_weight), IGNORE)
-            adv_losses.append(float(adv_loss))
-        losses.append(float(loss))
+            run.adv_losses.append(float(adv_loss))
+        run.losses.append(float(loss))
         opt.zero_grad()
         (loss + adv_loss if adversary is not None else loss).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        run.step = step + 1
         last = sched.last(step)
-        if (step + 1) % args.eval_every == 0 or last:
-            entry = validation_entry(args, model, data, val_batches, step, sched, losses, adv_losses)
-            losses, adv_losses = [], []
+        evaluated = (step + 1) % args.eval_every == 0 or last
+        if evaluated:
+            entry = validation_entry(args, model, data, val_batches, step, sched, run.losses, run.adv_losses)
+            run.losses, run.adv_losses = [], []
             log["curve"].append(entry)
             print(json.dumps(entry), flush=True)
-            if entry["val_clip_accuracy"] > best or args.select == "last":
-                best = entry["val_clip_accuracy"]
-                best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            if entry["val_clip_accuracy"] > run.best or args.select == "last":
+                run.best = entry["val_clip_accuracy"]
+                run.best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
                 log["selected_step"] = entry["step"]
-                save_checkpoint(args, model.config, log["params"], best_state, best)
+                save_checkpoint(args, model.config, log["params"], run.best_state, run.best)
         if last:
             break
-    return best, best_state, sched
+        if evaluated or sched.session_over(run.step - first):
+            run.save(path, args, model, adversary, opt, sched, batches, log)
+        if sched.session_over(run.step - first):
+            print(f"stopped for this session at step {run.step}: {path}; the same command with --resume "
+                  "goes on", flush=True)
+            return None
+    resume.remove(path)
+    return run.best, run.best_state, sched
 
 
 def main(argv=None):
@@ -355,7 +416,10 @@ def main(argv=None):
 
     log = {"config": config.to_dict(), "args": vars(args), "params": params, "macs_per_frame": macs,
            "curve": []}
-    best, best_state, clock = train_loop(args, model, data, make_builder, val_batches, log)
+    done = train_loop(args, model, data, make_builder, val_batches, log)
+    if done is None:
+        sys.exit(resume.STOPPED)
+    best, best_state, clock = done
     save_checkpoint(args, config, params, best_state, best)
     log["best_val_clip_accuracy"] = best      # with --select last: the last step's
     log["selection"] = args.select

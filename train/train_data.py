@@ -49,28 +49,47 @@ def near_miss_words():
 
 
 class SequenceStream(torch.utils.data.IterableDataset):
-    """Endless training batches; each loader process draws from its own seeded generator."""
+    """Endless training batches; each loader process draws from its own seeded generator (a
+    resumed run's from its step as well: loader processes cannot be resumed exactly)."""
 
-    def __init__(self, make_builder, batch, seed):
-        self.make_builder, self.batch, self.seed = make_builder, batch, seed
+    def __init__(self, make_builder, batch, seed, from_step=0):
+        self.make_builder, self.batch, self.seed, self.from_step = make_builder, batch, seed, from_step
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         torch.set_num_threads(1)
-        builder = self.make_builder(np.random.default_rng([self.seed, info.id if info else 0]))
+        key = [self.seed, info.id if info else 0] + ([self.from_step] if self.from_step else [])
+        builder = self.make_builder(np.random.default_rng(key))
         while True:
             yield builder.batch(self.batch)
 
 
-def training_batches(make_builder, args):
-    if args.loader_workers <= 0:
-        builder = make_builder(np.random.default_rng(args.seed))
-        while True:
-            yield builder.batch(args.batch)
-    loader = torch.utils.data.DataLoader(SequenceStream(make_builder, args.batch, args.seed), batch_size=None,
-                                         num_workers=args.loader_workers, prefetch_factor=4,
-                                         pin_memory=args.device.startswith("cuda"))
-    yield from loader
+class TrainingBatches:
+    """The endless training batches. Built in this process (no loader workers), their generator's
+    state can be saved and restored (`state`, `rng_state`), so a resumed run draws the batches
+    the uninterrupted one would have."""
+
+    def __init__(self, make_builder, args, rng_state=None, from_step=0):
+        self.rng = None
+        if args.loader_workers <= 0:
+            self.rng = np.random.default_rng(args.seed)
+            if rng_state is not None:
+                self.rng.bit_generator.state = rng_state
+            builder = make_builder(self.rng)
+            self.source = iter(lambda: builder.batch(args.batch), None)
+        else:
+            self.source = iter(torch.utils.data.DataLoader(
+                SequenceStream(make_builder, args.batch, args.seed, from_step), batch_size=None,
+                num_workers=args.loader_workers, prefetch_factor=4, pin_memory=args.device.startswith("cuda")))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self.source)
+
+    def rng_state(self):
+        return None if self.rng is None else self.rng.bit_generator.state
 
 
 def load_data(args, labels, fe):
