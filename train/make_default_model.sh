@@ -6,11 +6,12 @@
 # selection on the validation speakers, phase 2 continues on all speakers) -> evaluation
 # through the element (train.evaluate) -> report (train.make_report).
 # Deterministic from the seeds below. On 2 CPU cores: corpus ~10 min, feature cache ~2 min,
-# training TRAIN_MINUTES + FINETUNE_MINUTES (default 60 + 30: 90 minutes on CPU, about 2.3 s
-# per step, so phase 1 gets ~1,600 steps), evaluation ~3 min. A GPU is used when present
-# (train.py --device). The shipped model's phase 1 ran 7.8 min on one H100 (its best checkpoint
-# at step 2,250), phase 2 40 min on CPU (1,192 steps): TRAIN_MINUTES=90 FINETUNE_MINUTES=40 is
-# the closest CPU-only equivalent (see models/REPORT.md). The voices feature cache of phase 2
+# training TRAIN_MINUTES + FINETUNE_MINUTES (default 60 + 30: 90 minutes on CPU; phase 1 ran
+# 3.5-4 s per step in sessions 8-9, so 60 minutes give it about 950 steps), evaluation ~3 min.
+# A GPU is used when present (train.py --device). The shipped model's phase 1 ran 7.8 min on one
+# H100 (its best checkpoint at step 2,250: about 2.5 CPU hours, TRAIN_MINUTES=150, which the
+# resume below can spread over sittings), phase 2 40 min on CPU (1,192 steps,
+# FINETUNE_MINUTES=40; see models/REPORT.md). The voices feature cache of phase 2
 # takes about 3 more minutes to build. NORMALIZATION=pcen (or running) trains every phase with
 # that causal normalisation in the front end (hypothesis 4 of issue #12; models/REPORT.md).
 # Run again with the same OUT_DIR, it skips the phases that finished (each phase's .train.json)
