@@ -440,6 +440,11 @@ class MegaState:
         return MegaState(self.frames, [t.detach() for t in self.h], [t.detach() for t in self.k],
                          [t.detach() for t in self.v], [t.detach() for t in self.norm])
 
+    def clone(self):
+        """Its own storage: the tensors are views of the whole batch's run (torch.save would keep it)."""
+        return MegaState(self.frames, [t.clone() for t in self.h], [t.clone() for t in self.k],
+                         [t.clone() for t in self.v], [t.clone() for t in self.norm])
+
 
 # ---------------------------------------------------------------- the classifier
 

@@ -322,7 +322,8 @@ class Run:
 
     def save(self, path, args, model, adversary, opt, sched, batches, log):
         resume.save(path, args=vars(args), step=self.step, seconds=sched.seconds(), best=self.best,
-                    best_state=self.best_state, stream_state=self.state, losses=self.losses,
+                    best_state=self.best_state, losses=self.losses,
+                    stream_state=None if self.state is None else self.state.clone(),
                     adv_losses=self.adv_losses, model=model.state_dict(), opt=opt.state_dict(),
                     adversary=adversary.state_dict() if adversary is not None else None,
                     batches_rng=batches.rng_state(), torch_rng=torch.get_rng_state(), log=log)
