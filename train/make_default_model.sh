@@ -15,7 +15,9 @@
 # takes about 3 more minutes to build. NORMALIZATION=pcen (or running) trains every phase with
 # that causal normalisation in the front end (hypothesis 4 of issue #12; models/REPORT.md).
 # Run again with the same OUT_DIR, it skips the phases that finished (each phase's .train.json)
-# and resumes the one that was stopped from its last validation point (train.py --resume).
+# and resumes the one that was stopped from its last validation point (train.py --resume;
+# phase 2 has none, so a phase 2 that was killed starts over, unless it was stopped with
+# --session-minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-data/default-model}

@@ -21,7 +21,7 @@ import time
 import numpy as np
 import torch
 
-from . import objectives
+from . import objectives, resume
 from .adversary import Adversary, schedule
 from .augment import RECIPES
 from .corpus_index import DEFAULT_LABELS
@@ -31,7 +31,6 @@ from .mega_config import (NORMALIZATION_KEYS, PCEN_KEYS, FrontendConfig, MegaCon
                           macs_per_frame)
 from .mega_ref import MegaClassifier, count_params
 from .model_io import load_model, save_model
-from . import resume
 from .sequences import IGNORE, LAYOUTS
 from .train_data import TrainingBatches, builder_factory, load_data, validation_batches
 
@@ -392,9 +391,10 @@ def train_loop(args, model, data, make_builder, val_batches, log):
                 save_checkpoint(args, model.config, log["params"], run.best_state, run.best)
         if last:
             break
-        if evaluated or sched.session_over(run.step - first):
+        over = sched.session_over(run.step - first)   # once: a clock read twice could disagree
+        if evaluated or over:
             run.save(path, args, model, adversary, opt, sched, batches, log)
-        if sched.session_over(run.step - first):
+        if over:
             print(f"stopped for this session at step {run.step}: {path}; the same command with --resume "
                   "goes on", flush=True)
             return None

@@ -66,7 +66,7 @@ class SequenceStream(torch.utils.data.IterableDataset):
 
 class TrainingBatches:
     """The endless training batches. Built in this process (no loader workers), their generator's
-    state can be saved and restored (`state`, `rng_state`), so a resumed run draws the batches
+    state can be saved (`rng_state`) and restored (`rng_state=`), so a resumed run draws the batches
     the uninterrupted one would have."""
 
     def __init__(self, make_builder, args, rng_state=None, from_step=0):
