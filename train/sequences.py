@@ -29,6 +29,13 @@ probability `p_overlay` a word gets another utterance mixed under it, `overlay_s
 overlapping it, and keeps its own label. The other utterance is a non-keyword of the real
 recordings when there are any, else of the synthetic ones, so a natural voice in the mix stops
 being evidence for `_unknown_`.
+
+Noise floor (train.py --p-floor): with probability `p_floor` a sequence's background gets a
+white-noise floor `floor_db` dB (re unit RMS, i.e. about dBFS) with a random spectral tilt of up
+to +-`floor_tilt_db` across the mel axis. Without it a clean background is the filter bank's log
+floor (digital silence), some 23 nats below a -80 dBFS hiss, while every microphone, and the
+clean real-dev streams, have one: a per-stream normalisation such as PCEN turns such a floor
+into a noise-like background the model never heard.
 """
 import math
 
@@ -47,7 +54,8 @@ class SequenceBuilder:
     def __init__(self, cache, noise, labels, seq_frames, rng, p_keyword=0.5, p_unknown=0.35,
                  snr_db=(0.0, 30.0), p_clean=0.15, specaugment=True, max_gap=100, label_from=0.5,
                  freq_masks=2, freq_mask_width=8, mel_warp=0.0, unknown_from=0.0, real=None, p_real=0.0, layout="stream",
-                 p_overlay=0.0, overlay_snr_db=(5.0, 20.0)):
+                 p_overlay=0.0, overlay_snr_db=(5.0, 20.0), floor=None, p_floor=0.0,
+                 floor_db=(-90.0, -50.0), floor_tilt_db=10.0):
         if layout not in LAYOUTS:
             raise ValueError(f"layout {layout!r}: one of {LAYOUTS}")
         self.layout = layout
@@ -73,6 +81,10 @@ class SequenceBuilder:
         self.p_overlay, self.overlay_snr_db = p_overlay, overlay_snr_db
         # the utterances laid under words: real non-keywords when there are any
         self.overlay_pool = next(((c, u) for c, _, u in reversed(self.pools) if len(u)), None)
+        if p_floor and floor is None:
+            raise ValueError("p_floor needs the floor's features (unit-RMS white noise)")
+        self.floor, self.p_floor = floor, p_floor
+        self.floor_db, self.floor_tilt_db = floor_db, floor_tilt_db
 
     def _pool(self, cache):
         lab = cache["labels"].numpy()
@@ -114,6 +126,8 @@ class SequenceBuilder:
             snr = self.rng.uniform(*self.snr_db)
             feats += 2.0 * math.log(10.0) * (speech_db - snr) / 20.0
             feats.clamp_(min=FLOOR)   # the filter bank never goes below its log floor
+        if self.p_floor and self.rng.random() < self.p_floor:
+            self._add_floor(feats)
         domains = torch.full((n,), IGNORE, dtype=torch.long)
         for t0, seg, level, _, s, e, domain in words:
             feats[t0: t0 + len(seg)] = torch.logaddexp(feats[t0: t0 + len(seg)], seg)
@@ -154,6 +168,18 @@ class SequenceBuilder:
         a, b = max(0, start), min(len(feats), start + len(seg))
         if a < b:
             feats[a:b] = torch.logaddexp(feats[a:b], seg[a - start: b - start])
+
+    def _add_floor(self, feats):
+        """Mixes the noise floor into the background, in the mel-power domain like the words."""
+        n, m = feats.shape
+        src = self.floor.float()
+        if len(src) < n:
+            src = src.repeat(n // len(src) + 1, 1)
+        start = int(self.rng.integers(0, len(src) - n + 1))
+        level = self.rng.uniform(*self.floor_db)
+        tilt = self.rng.uniform(-self.floor_tilt_db, self.floor_tilt_db)
+        db = level + tilt * torch.linspace(-0.5, 0.5, m)
+        feats.copy_(torch.logaddexp(feats, src[start: start + n] + 2.0 * math.log(10.0) * db / 20.0))
 
     def _stream_layout(self, n):
         """Keywords, unknown words and pauses one after another over the whole sequence."""

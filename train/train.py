@@ -75,6 +75,11 @@ def parse_args(argv=None):
                    "with --real, else a synthetic one)")
     p.add_argument("--overlay-snr-db", default="5,20", help="range of how far below the word the "
                    "overlaid utterance is (dB)")
+    p.add_argument("--p-floor", type=float, default=0.0, help="share of sequences whose background "
+                   "gets a white-noise floor like a microphone's (sequences.py; 0: clean means digital silence)")
+    p.add_argument("--floor-db", default="-90,-50", help="range of the noise floor's level (dB re unit RMS)")
+    p.add_argument("--floor-tilt-db", type=float, default=10.0, help="largest spectral tilt of the noise "
+                   "floor across the mel axis (dB, either sign)")
     p.add_argument("--adv-weight", type=float, default=0.0, help="domain-adversarial training (adversary.py): "
                    "final weight of the reversed gradient of a head that tells the engines and real "
                    "recordings apart (0: off)")

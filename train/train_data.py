@@ -11,6 +11,7 @@ import torch
 from .adversary import domain_ids
 from .corpus_index import CorpusIndex, speaker_of
 from .feature_cache import build_clip_cache, build_noise_cache, clip_cache_key, load_or_build, noise_cache_key
+from .mega_ref import features_from_audio
 from .sequences import SequenceBuilder
 
 
@@ -145,7 +146,13 @@ def load_data(args, labels, fe):
     print(f"train: {len(train['feats'])} renderings, validation: {len(val_clips['feats'])} clips, "
           f"noise files: {len(noise)}", flush=True)
     return {"train": train, "real": real, "val_clips": val_clips, "noise": noise,
-            "val_streams": cache_for("validation", 1)}
+            "val_streams": cache_for("validation", 1), "floor": noise_floor_features(fe)}
+
+
+def noise_floor_features(fe, seconds=10.0):
+    """Log-mel of unit-RMS white noise (a fixed draw): the shape of the training noise floor."""
+    x = np.random.default_rng(0).standard_normal(int(seconds * fe.sample_rate)).astype(np.float32)
+    return features_from_audio(torch.from_numpy(x), fe)
 
 
 def builder_factory(args, data, labels):
@@ -158,7 +165,10 @@ def builder_factory(args, data, labels):
                                mel_warp=args.mel_warp, p_unknown=args.p_unknown,
                                unknown_from=args.unknown_from, real=data["real"], p_real=args.p_real,
                                layout=args.layout, p_overlay=args.p_overlay,
-                               overlay_snr_db=tuple(float(v) for v in args.overlay_snr_db.split(",")))
+                               overlay_snr_db=tuple(float(v) for v in args.overlay_snr_db.split(",")),
+                               floor=data.get("floor"), p_floor=args.p_floor,
+                               floor_db=tuple(float(v) for v in args.floor_db.split(",")),
+                               floor_tilt_db=args.floor_tilt_db)
     return make_builder
 
 

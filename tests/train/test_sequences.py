@@ -8,6 +8,8 @@
   * words from the real-recordings cache come with probability p_real, with their own labels;
   * the cross-domain overlay: a real non-keyword mixed under a word, at the asked level below
     it, leaves the word's targets alone;
+  * the noise floor: a clean background becomes the floor at the asked level, with a linear
+    tilt across the mel axis; p_floor 0 keeps digital silence;
   * the mel-axis warp: shape kept, identity at factor 1, a stretch moves energy up the axis;
   * dropout (MegaClassifier.set_dropout) changes training outputs but never eval() outputs, so
     the model file and the C engine are unaffected.
@@ -19,7 +21,7 @@ import torch
 from train.corpus_index import DEFAULT_LABELS
 from train.mega_config import MegaConfig, NetworkConfig
 from train.mega_ref import MegaClassifier
-from train.sequences import IGNORE, MARGIN, TAIL, UNKNOWN_TAIL, SequenceBuilder
+from train.sequences import FLOOR, IGNORE, MARGIN, TAIL, UNKNOWN_TAIL, SequenceBuilder
 
 M = 8
 YES, UNK, SIL = DEFAULT_LABELS.index("yes"), DEFAULT_LABELS.index("_unknown_"), DEFAULT_LABELS.index("_silence_")
@@ -135,6 +137,48 @@ def check_overlay():
         assert (hits > 0) == (p_overlay > 0), (p_overlay, hits)
 
 
+def check_floor():
+    """Clean backgrounds (the filter bank's log floor) with a 0-nat floor source mixed in at
+    -60 dB +- a tilt of up to 12 dB: each background frame's floor part, recovered by taking the
+    log floor back out, is linear across the mel axis, centred on -60 dB, with a slope within the
+    asked tilt, and the tilt differs between sequences; without it (p_floor 0) every background
+    frame stays at the log floor. A floor without its features is refused."""
+    cache = one_word_cache(YES)
+    nat = 2.0 * np.log(10.0) / 20.0
+
+    def builder(p_floor, tilt=12.0):
+        return SequenceBuilder(cache, [torch.zeros(400, M)], DEFAULT_LABELS, 400, np.random.default_rng(4),
+                               p_keyword=1.0, p_unknown=0.0, specaugment=False, max_gap=30, p_clean=1.0,
+                               floor=torch.zeros(50, M), p_floor=p_floor, floor_db=(-60.0, -60.0),
+                               floor_tilt_db=tilt)
+
+    silent = builder(0.0)
+    for _ in range(5):
+        x, y = silent.one()
+        bg = x[(y == SIL) & (x[:, 0] < -5.5)]     # pauses, not the words' own -5 margins
+        assert len(bg) and torch.equal(bg, torch.full_like(bg, FLOOR)), "p_floor 0: digital silence"
+    b, slopes = builder(1.0), []
+    for _ in range(8):
+        x, y = b.one()
+        bg = x[(y == SIL) & (x[:, 0] < -5.5)].double()
+        assert len(bg), "a pause in every sequence"
+        part = (bg + torch.log1p(-torch.exp(FLOOR - bg))) / nat   # the floor alone, in dB
+        assert torch.allclose(part, part[:1].expand_as(part), atol=1e-3), "one floor per sequence"
+        row = part[0].numpy()
+        slope = np.diff(row)
+        assert np.allclose(slope, slope[0], atol=1e-3), row            # a linear tilt
+        assert abs(row.mean() + 60.0) < 1e-2, row.mean()                # centred on the level
+        assert abs(row[-1] - row[0]) <= 12.0 + 1e-3, row
+        slopes.append(float(slope[0]))
+    assert np.ptp(slopes) > 1.0, slopes
+    try:
+        SequenceBuilder(cache, [torch.zeros(400, M)], DEFAULT_LABELS, 400, np.random.default_rng(4), p_floor=0.5)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("p_floor without floor features accepted")
+
+
 def check_clip_layout():
     """One word per example, its speech ending 1..TAIL frames before the end; only the frames
     from its end on are scored, with its label (or _silence_ for a pause); the features hold the
@@ -210,7 +254,8 @@ if __name__ == "__main__":
     check_targets()
     check_real_pool()
     check_overlay()
+    check_floor()
     check_clip_layout()
     check_warp()
     check_dropout()
-    print("sequences: targets, real-word pool, overlay, clip layout, mel warp and dropout OK")
+    print("sequences: targets, real-word pool, overlay, noise floor, clip layout, mel warp and dropout OK")

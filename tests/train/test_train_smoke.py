@@ -87,14 +87,14 @@ def main(tmp, normalization):
     check(log["curve"] and log["curve"][-1]["step"] == 3, f"training log curve: {log['curve']}")
     # The real-voices options: decision-frame targets for unknown words, a weighted _unknown_, the
     # max-pooling objective, a second (here: the same tiny) set mixed in as real words, the
-    # domain adversary, an extra corpus and clip-level examples.
+    # domain adversary, an extra corpus, clip-level examples and the noise floor.
     adv_path = os.path.join(tmp, "adv.safetensors")
     out = run([PY, "-m", "train.train", "--corpus", corpus, "--labels", ",".join(labels),
          "--steps", "2", "--eval-every", "1", "--batch", "2", "--seq-frames", "200", "--versions", "1",
          "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
          "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2", "--unknown-from", "0.5",
          "--unknown-weight", "0.5", "--objective", "maxpool", "--real", corpus, "--p-real", "0.5", "--adv-weight", "0.3",
-         "--extra-corpus", corpus, "--layout", "clip",
+         "--extra-corpus", corpus, "--layout", "clip", "--p-floor", "0.5",
          "--cache", os.path.join(tmp, "cache"), "--out", adv_path])
     # The extra corpus adds its training clips, all but its klettres recordings.
     listed = set(open(os.path.join(corpus, "validation_list.txt")).read().split()) | \
