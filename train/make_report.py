@@ -198,6 +198,8 @@ def parse_args(argv):
                     "checkpoint (e.g. on all speakers) whose final weights are the model file")
     ap.add_argument("--phase3-log", help="train.json of a run continued from phase 2's final weights "
                     "whose final weights are the model file")
+    ap.add_argument("--phase4-log", help="train.json of a run continued from phase 3's weights "
+                    "whose weights are the model file")
     ap.add_argument("--corpus", default="data/corpus")
     ap.add_argument("--streams", default="data/streams")
     ap.add_argument("--loeo", action="append", help="ENGINE=eval.json of a model trained without ENGINE")
@@ -322,8 +324,19 @@ def model_section(cfg, params):
             "(network in steady state, `mega_config.macs_per_frame` × frames per second; front end excluded).", ""]
 
 
-def phases_text(log, phase2, phase3):
-    """What became of phase 1's best checkpoint: the model file, or the start of phases 2 and 3."""
+def later_phase_text(number, log):
+    return (f"its final weights were continued in phase {number}: {log['curve'][-1]['step']} steps in "
+            f"{log.get('train_minutes', log['curve'][-1]['minutes']):.1f} minutes on "
+            f"{log['args'].get('device', '?')} at batch {log['args'].get('batch')}, peak lr "
+            f"{log['args'].get('lr')}, with {100 * log['args'].get('p_real', 0):.0f} % of the words "
+            f"from the real-train speakers of `{log['args'].get('real')}`"
+            + (f", its {log['selection']} checkpoint (step {log['selected_step']}) kept"
+               if log.get("selection") == "val" else "") + "; ")
+
+
+def phases_text(log, phase2, later):
+    """What became of phase 1's best checkpoint: the model file, or the start of phase 2 and of
+    the later phases (each continued from the one before)."""
     if not phase2:
         return "the best checkpoint is the model file."
     return (f"the best checkpoint (step {max(log['curve'], key=lambda c: c['val_clip_accuracy'])['step']}) "
@@ -331,18 +344,13 @@ def phases_text(log, phase2, phase3):
             f"{phase2.get('train_minutes', phase2['curve'][-1]['minutes']):.1f} minutes on "
             f"{phase2['args'].get('device', '?')}, speakers of splits `{phase2['args'].get('train_splits')}`, "
             f"peak lr {phase2['args'].get('lr')}; "
-            + ("its final weights are the model file" if not phase3 else
-               f"its final weights were continued in phase 3: {phase3['curve'][-1]['step']} steps in "
-               f"{phase3.get('train_minutes', phase3['curve'][-1]['minutes']):.1f} minutes on "
-               f"{phase3['args'].get('device', '?')} at batch {phase3['args'].get('batch')}, peak lr "
-               f"{phase3['args'].get('lr')}, with {100 * phase3['args'].get('p_real', 0):.0f} % of the words "
-               f"from the real-train speakers of `{phase3['args'].get('real')}`; its final weights are the "
-               "model file")
+            + "".join(later_phase_text(n, p) for n, p in enumerate(later, start=3))
+            + "the result is the model file"
             + " (the validation speakers are in phase 2's training data, so only the test numbers below "
             "are held out).")
 
 
-def training_section(a, ev, log, phase2, phase3, outdir):
+def training_section(a, ev, log, phase2, later, outdir):
     if not log:
         return []
     png = os.path.join(outdir, f"training-{ev['tag']}.png")
@@ -356,7 +364,7 @@ def training_section(a, ev, log, phase2, phase3, outdir):
             f"{log.get('train_minutes', log['curve'][-1]['minutes']):.1f} minutes on {args.get('device', '?')}; "
             f"best validation clip accuracy {100 * best:.2f} % "
             "(validation speakers, the summary rule at the trainer's clip settings); "
-            + phases_text(log, phase2, phase3), "",
+            + phases_text(log, phase2, later), "",
             table(["argument", "value"], [[x, args[x]] for x in keys if x in args]) if args else
             "(No `.train.json` yet: the curve is read from the run's output.)", "",
             f"![training curve]({os.path.relpath(png, outdir)})", ""]
@@ -438,13 +446,13 @@ def main(argv=None):
     params = count_params(model)
     log = read_train_log(a.train_log) if a.train_log and os.path.exists(a.train_log) else None
     phase2 = read_train_log(a.phase2_log) if a.phase2_log else None
-    phase3 = read_train_log(a.phase3_log) if a.phase3_log else None
+    later = [read_train_log(path) for path in (a.phase3_log, a.phase4_log) if path]
     loeo = [(name, loeo_row(name, ev2)) for name, ev2 in pairs(a.loeo)]
     peer = json.load(open(a.peer)) if a.peer else None
 
     L = (header_section(a, ev, log) + targets_section(a, ev, peer, params, loeo) + real_sections(a, ev, peer)
          + notes_section(a) + data_section(a) + model_section(model.config, params)
-         + training_section(a, ev, log, phase2, phase3, outdir)
+         + training_section(a, ev, log, phase2, later, outdir)
          # With --shipped the clip section, like the targets, is at the element's shipped defaults.
          + ["## Clip accuracy", ""] + clip_section(json.load(open(a.shipped)) if a.shipped else ev, rel)
          + streaming_sections(a, ev, rel) + loeo_section(loeo) + ablations_section(ev, pairs(a.extra))
