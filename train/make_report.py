@@ -330,7 +330,7 @@ def later_phase_text(number, log):
             f"{log['args'].get('device', '?')} at batch {log['args'].get('batch')}, peak lr "
             f"{log['args'].get('lr')}, with {100 * log['args'].get('p_real', 0):.0f} % of the words "
             f"from the real-train speakers of `{log['args'].get('real')}`"
-            + (f", its {log['selection']} checkpoint (step {log['selected_step']}) kept"
+            + (f", its best validation checkpoint (step {log['selected_step']}) kept"
                if log.get("selection") == "val" else "") + "; ")
 
 
