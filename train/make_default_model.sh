@@ -65,20 +65,20 @@ fi
 # over unchanged): better on real-dev clips with two seeds, streams alike (models/REPORT.md).
 # The shipped model ran 272 steps at batch 24 of this phase, seed 3 (about 12 CPU minutes when
 # the cores are free); REAL_STEPS changes that.
+real_recipe="--augment voices --lr 1e-3 --warmup 20 --batch 24 --real data/real --window-mode sliding
+  --seed 3 --minutes 60"
 # shellcheck disable=SC2086
 [ -f "$out/phase3.train.json" ] ||
-  $py -m train.train $recipe --resume --out "$out/phase3.safetensors" --init "$out/phase2.safetensors" \
-    --augment voices --lr 1e-3 --warmup 20 --batch 24 --real data/real --p-real 0.2 \
-    --window-mode sliding --seed 3 --steps "${REAL_STEPS:-272}" --minutes 60 --eval-every 50
+  $py -m train.train $recipe $real_recipe --resume --out "$out/phase3.safetensors" \
+    --init "$out/phase2.safetensors" --p-real 0.2 --steps "${REAL_STEPS:-272}" --eval-every 50
 # Phase 4 (since session 10): half the words from the real-train speakers, 700 steps, the best
 # validation checkpoint kept (the shipped model: step 500). Against the same 700 steps at a
 # fifth (session 9's control) it lifted the real-dev clips by 10 points of detection and 0.065 of
 # AUC, the streams alike at equal false alarms (models/REPORT.md). About 27 CPU minutes.
 # shellcheck disable=SC2086
 [ -f "$out/model.train.json" ] ||
-  $py -m train.train $recipe --resume --out "$out/model.safetensors" --init "$out/phase3.safetensors" \
-    --augment voices --lr 1e-3 --warmup 20 --batch 24 --real data/real --p-real 0.5 \
-    --window-mode sliding --seed 3 --steps "${REAL_P4_STEPS:-700}" --minutes 60 --eval-every 100
+  $py -m train.train $recipe $real_recipe --resume --out "$out/model.safetensors" \
+    --init "$out/phase3.safetensors" --p-real 0.5 --steps "${REAL_P4_STEPS:-700}" --eval-every 100
 $py -m train.evaluate --model "$out/model.safetensors" --out "$out" --tag model
 $py -m train.make_report --model "$out/model.safetensors" --eval "$out/eval-model.json" \
   --train-log "$out/phase1.train.json" --phase2-log "$out/phase2.train.json" \

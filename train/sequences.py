@@ -96,11 +96,15 @@ class SequenceBuilder:
     def _background(self, n):
         if self.rng.random() < self.p_clean:
             return torch.full((n, self.cache["feats"][0].shape[1]), FLOOR), -120.0
-        src = self.noise[self.rng.integers(len(self.noise))].float()
+        return self._window(self.noise[self.rng.integers(len(self.noise))], n).clone(), 0.0
+
+    def _window(self, src, n):
+        """n frames from a random place of src, repeated end to end when it is shorter."""
+        src = src.float()
         if len(src) < n:
             src = src.repeat(n // len(src) + 1, 1)
-        start = self.rng.integers(0, len(src) - n + 1)
-        return src[start: start + n].clone(), 0.0
+        start = int(self.rng.integers(0, len(src) - n + 1))
+        return src[start: start + n]
 
     def _pick_word(self):
         """(cache, item) of the next word, or None for a long pause."""
@@ -172,14 +176,11 @@ class SequenceBuilder:
     def _add_floor(self, feats):
         """Mixes the noise floor into the background, in the mel-power domain like the words."""
         n, m = feats.shape
-        src = self.floor.float()
-        if len(src) < n:
-            src = src.repeat(n // len(src) + 1, 1)
-        start = int(self.rng.integers(0, len(src) - n + 1))
+        src = self._window(self.floor, n)
         level = self.rng.uniform(*self.floor_db)
         tilt = self.rng.uniform(-self.floor_tilt_db, self.floor_tilt_db)
         db = level + tilt * torch.linspace(-0.5, 0.5, m)
-        feats.copy_(torch.logaddexp(feats, src[start: start + n] + 2.0 * math.log(10.0) * db / 20.0))
+        feats.copy_(torch.logaddexp(feats, src + 2.0 * math.log(10.0) * db / 20.0))
 
     def _stream_layout(self, n):
         """Keywords, unknown words and pauses one after another over the whole sequence."""

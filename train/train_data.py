@@ -146,7 +146,8 @@ def load_data(args, labels, fe):
     print(f"train: {len(train['feats'])} renderings, validation: {len(val_clips['feats'])} clips, "
           f"noise files: {len(noise)}", flush=True)
     return {"train": train, "real": real, "val_clips": val_clips, "noise": noise,
-            "val_streams": cache_for("validation", 1), "floor": noise_floor_features(fe)}
+            "val_streams": cache_for("validation", 1),
+            "floor": noise_floor_features(fe) if args.p_floor else None}
 
 
 def noise_floor_features(fe, seconds=10.0):
