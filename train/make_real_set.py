@@ -24,7 +24,7 @@ import os
 import time
 from collections import Counter
 
-from .real import (alsa, hedgewars, kajongg, klettres, ktuberling, megaglest, neverball,
+from .real import (alsa, asterisk, hedgewars, kajongg, klettres, ktuberling, megaglest, neverball,
                    openarena, scid, speechtests, tuxpaint, warzone, wing)
 from .real.common import HOMOPHONES, KEYWORDS, UNKNOWN, Context
 from .real.layout import reason_kind, write
@@ -33,7 +33,7 @@ SOURCES = [
     ("alsa", alsa), ("klettres", klettres), ("scid", scid), ("wing", wing), ("neverball", neverball),
     ("kajongg", kajongg), ("tuxpaint", tuxpaint), ("openarena", openarena), ("warzone", warzone),
     ("megaglest", megaglest), ("hedgewars", hedgewars), ("ktuberling", ktuberling),
-    ("speechtests", speechtests),
+    ("speechtests", speechtests), ("asterisk", asterisk),
 ]
 
 # ---------------------------------------------------------------------------
@@ -85,6 +85,8 @@ SPLIT = {
     "oa-announcer": "train",      # one, two, three
     "ps-cards": "train",          # digits
     "ps-dhd": "train",            # digits, go
+    "ast-allison": "train",       # digits, no, left, right, on (telephone band; session 11,
+                                  # after the first build: real-dev is unchanged by it)
     # megaglest: the original Glest cast (same script: "yes sir", "at your
     # command", "for glory"; some may be one actor) -> train; the faction voices
     # added later (other actors, several female) -> dev.

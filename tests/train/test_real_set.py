@@ -12,7 +12,7 @@ import wave
 import numpy as np
 
 from train import make_real_set
-from train.real import common, cut, layout
+from train.real import asterisk, common, cut, layout
 from train.real.common import UNKNOWN, Clip, Dropped
 
 SR = 16000
@@ -54,6 +54,27 @@ class TextRules(unittest.TestCase):
         self.assertEqual(common.speaker_id("hw", "HillBilly"), "hw-hillbilly")
         self.assertEqual(common.speaker_id("mg", "fire_archer"), "mg-fire-archer")
         self.assertEqual(common.speaker_id("klettres", "en_GB"), "klettres-en-gb")
+
+
+class AsteriskTranscripts(unittest.TestCase):
+    def test_transcript_file(self):
+        import gzip
+        with tempfile.TemporaryDirectory() as d:
+            path = pathlib.Path(d) / "core-sounds-en.txt.gz"
+            with gzip.open(path, "wt") as f:
+                f.write("; Core Asterisk Sounds in English\n\nagent-loggedoff: Agent Logged off.\n"
+                        "beep: [this is a simple beep tone]\ndigits/7: seven\n"
+                        "dictate/forhelp: press 0 for help\n")
+            tr = asterisk.transcripts(path)
+        self.assertEqual(tr, {"agent-loggedoff": "Agent Logged off.", "beep": "[this is a simple beep tone]",
+                              "digits/7": "seven", "dictate/forhelp": "press 0 for help"})
+        self.assertEqual(common.label_for_text(tr["digits/7"]), ("seven", None))
+        # a phrase with a keyword goes to the aligner, whose words pocketsphinx knows
+        self.assertEqual(asterisk.spoken("press * to pause, # to exit"), "press star to pause, pound to exit")
+        self.assertIsNone(common.label_for_text(asterisk.spoken(tr["agent-loggedoff"]))[0])
+
+    def test_speaker_is_train_only(self):
+        self.assertEqual(make_real_set.SPLIT[asterisk.SPEAKER], "train")
 
 
 class SplitTable(unittest.TestCase):
