@@ -70,6 +70,8 @@ def parse_args(argv=None):
     p.add_argument("--real", default="", help="a real-recordings set in the same layout "
                    "(train/make_real_set.py); its training speakers (not in testing_list.txt) are mixed in")
     p.add_argument("--p-real", type=float, default=0.0, help="share of words drawn from --real")
+    p.add_argument("--real-versions", type=int, default=0, help="augmented renderings per --real clip "
+                   "(default: --versions); a high --p-real draws the few real clips often")
     p.add_argument("--p-overlay", type=float, default=0.0, help="share of words that get another "
                    "utterance mixed under them, keeping their label (sequences.py: a real non-keyword "
                    "with --real, else a synthetic one)")

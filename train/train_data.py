@@ -114,22 +114,23 @@ def load_data(args, labels, fe):
         near = near_miss_words()
         train = drop_clips(train, lambda rel: rel.split("/")[0] in near)
 
-    def other_set_cache(root, prefix):
+    def other_set_cache(root, prefix, versions):
         """The training split of another set in the corpus layout, rendered like the corpus."""
         other = CorpusIndex(root, labels)
         return load_or_build(os.path.join(args.cache, prefix + clip_cache_key(
-            other, "train", fe, args.versions, args.seed, args.augment) + ".pt"),
-            lambda: build_clip_cache(other, "train", fe, args.versions, args.seed, args.jobs,
+            other, "train", fe, versions, args.seed, args.augment) + ".pt"),
+            lambda: build_clip_cache(other, "train", fe, versions, args.seed, args.jobs,
                                      recipe=args.augment))
 
     if args.extra_corpus:
         # Its klettres recordings are the main corpus's own: not counted twice.
-        extra = drop_clips(other_set_cache(args.extra_corpus, "extra-"), lambda rel: rel.startswith("klettres/"))
+        extra = drop_clips(other_set_cache(args.extra_corpus, "extra-", args.versions),
+                           lambda rel: rel.startswith("klettres/"))
         print(f"extra corpus: {len(extra['feats'])} renderings of {len(extra['rels'])} clips", flush=True)
         train = merge_caches([train, extra])
     real = None
     if args.real:
-        real = other_set_cache(args.real, "real-")
+        real = other_set_cache(args.real, "real-", args.real_versions or args.versions)
         print(f"real: {len(real['feats'])} renderings of {len(real['rels'])} real-train clips", flush=True)
     if args.adv_weight > 0:
         engine_of = {}

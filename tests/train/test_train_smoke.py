@@ -93,7 +93,7 @@ def main(tmp, normalization):
          "--steps", "2", "--eval-every", "1", "--batch", "2", "--seq-frames", "200", "--versions", "1",
          "--d-model", "16", "--z-dim", "8", "--h-dim", "24", "--ffn-dim", "16", "--n-dim", "4",
          "--n-layers", "2", "--window", "8", "--threads", "1", "--jobs", "2", "--unknown-from", "0.5",
-         "--unknown-weight", "0.5", "--objective", "maxpool", "--real", corpus, "--p-real", "0.5", "--adv-weight", "0.3",
+         "--unknown-weight", "0.5", "--objective", "maxpool", "--real", corpus, "--p-real", "0.5", "--real-versions", "2", "--adv-weight", "0.3",
          "--extra-corpus", corpus, "--layout", "clip", "--p-floor", "0.5",
          "--cache", os.path.join(tmp, "cache"), "--out", adv_path])
     # The extra corpus adds its training clips, all but its klettres recordings.
@@ -104,6 +104,10 @@ def main(tmp, normalization):
     expected = sum(1 for r in wavs if r not in listed and not r.startswith("klettres/"))
     check(f"extra corpus: {expected} renderings of {expected} clips" in out,
           f"extra corpus clips (expected {expected}): {out[-1500:]}")
+    # The real set gets its own number of renderings per clip (--real-versions 2, --versions 1).
+    real_clips = sum(1 for r in wavs if r not in listed)
+    check(f"real: {2 * real_clips} renderings of {real_clips} real-train clips" in out,
+          f"real set renderings (expected {2 * real_clips} of {real_clips}): {out[-1500:]}")
     adv_log = json.load(open(os.path.join(tmp, "adv.train.json")))
     check(adv_log["curve"][-1]["step"] == 2 and adv_log["curve"][-1]["domain_loss"] > 0,
           f"adversarial training log: {adv_log['curve']}")
