@@ -330,8 +330,8 @@ def later_phase_text(number, log):
             f"{log['args'].get('device', '?')} at batch {log['args'].get('batch')}, peak lr "
             f"{log['args'].get('lr')}, with {100 * log['args'].get('p_real', 0):.0f} % of the words "
             f"from the real-train speakers of `{log['args'].get('real')}`"
-            + (f", its best validation checkpoint (step {log['selected_step']}) kept"
-               if log.get("selection") == "val" else "") + "; ")
+            + {"val": f", its best validation checkpoint (step {log.get('selected_step')}) kept",
+               "last": ", its last weights kept"}.get(log.get("selection"), "") + "; ")
 
 
 def phases_text(log, phase2, later):
