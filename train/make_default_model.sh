@@ -4,7 +4,7 @@
 # corpus (train.make_corpus) -> test streams (train.make_streams) -> training
 # (train.train, the recipe of models/REPORT.md: phase 1 on the training speakers, model
 # selection on the validation speakers, phase 2 continues on all speakers, phases 3 and 4 add the
-# real-train speakers: a fifth, then half of the words; REAL_STEPS, REAL_P4_STEPS) -> evaluation
+# real-train speakers: a fifth, then four in five of the words; REAL_STEPS, REAL_P4_STEPS) -> evaluation
 # through the element (train.evaluate) -> report (train.make_report).
 # Deterministic from the seeds below. On 2 CPU cores: corpus ~10 min, feature cache ~2 min,
 # training TRAIN_MINUTES + FINETUNE_MINUTES (default 60 + 30: 90 minutes on CPU; phase 1 ran
