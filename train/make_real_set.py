@@ -24,8 +24,8 @@ import os
 import time
 from collections import Counter
 
-from .real import (alsa, asterisk, hedgewars, kajongg, klettres, ktuberling, megaglest, neverball,
-                   openarena, scid, speechtests, tuxpaint, warzone, wing)
+from .real import (alsa, asterisk, csmash, flightgear, hedgewars, kajongg, klettres, ktuberling, megaglest,
+                   neverball, openarena, scid, speechtests, tuxpaint, warzone, wing)
 from .real.common import HOMOPHONES, KEYWORDS, UNKNOWN, Context
 from .real.layout import reason_kind, write
 
@@ -33,7 +33,7 @@ SOURCES = [
     ("alsa", alsa), ("klettres", klettres), ("scid", scid), ("wing", wing), ("neverball", neverball),
     ("kajongg", kajongg), ("tuxpaint", tuxpaint), ("openarena", openarena), ("warzone", warzone),
     ("megaglest", megaglest), ("hedgewars", hedgewars), ("ktuberling", ktuberling),
-    ("speechtests", speechtests), ("asterisk", asterisk),
+    ("speechtests", speechtests), ("asterisk", asterisk), ("csmash", csmash), ("flightgear", flightgear),
 ]
 
 # ---------------------------------------------------------------------------
@@ -87,6 +87,8 @@ SPLIT = {
     "ps-dhd": "train",            # digits, go
     "ast-allison": "train",       # digits, no, left, right, on (telephone band; session 11,
                                   # after the first build: real-dev is unchanged by it)
+    "csmash-umpire": "train",     # digits (session 12, after the first build, like those below)
+    "fg-gpws": "train",           # one..five, up (cut from altitude calls and "pull up")
     # megaglest: the original Glest cast (same script: "yes sir", "at your
     # command", "for glory"; some may be one actor) -> train; the faction voices
     # added later (other actors, several female) -> dev.

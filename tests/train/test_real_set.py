@@ -3,8 +3,11 @@ train/real/) without downloads or pocketsphinx: the keyword/homophone text
 rules, the speaker split table, cutting margins, pause splitting and the
 GSC-style writer on a tiny fake source made with numpy."""
 import json
+import os
 import pathlib
 import re
+import shutil
+import subprocess
 import tempfile
 import unittest
 import wave
@@ -12,7 +15,7 @@ import wave
 import numpy as np
 
 from train import make_real_set
-from train.real import asterisk, common, cut, layout
+from train.real import asterisk, common, csmash, cut, flightgear, layout
 from train.real.common import UNKNOWN, Clip, Dropped
 
 SR = 16000
@@ -73,8 +76,68 @@ class AsteriskTranscripts(unittest.TestCase):
         self.assertEqual(asterisk.spoken("press * to pause, # to exit"), "press star to pause, pound to exit")
         self.assertIsNone(common.label_for_text(asterisk.spoken(tr["agent-loggedoff"]))[0])
 
-    def test_speaker_is_train_only(self):
-        self.assertEqual(make_real_set.SPLIT[asterisk.SPEAKER], "train")
+
+def fake_deb(debs, name, files):
+    """A real .deb named <name>_1.0_all.deb in debs holding files {path: wav samples}."""
+    root = pathlib.Path(debs) / "build"
+    (root / "DEBIAN").mkdir(parents=True)
+    (root / "DEBIAN" / "control").write_text(f"Package: {name}\nVersion: 1.0\nArchitecture: all\n"
+                                              "Maintainer: test <t@example.org>\nDescription: test\n")
+    for rel, x in files.items():
+        path = root / rel.lstrip("/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(SR)
+            w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+    subprocess.run(["dpkg-deb", "--build", "--root-owner-group", str(root), str(pathlib.Path(debs) / f"{name}_1.0_all.deb")],
+                   check=True, capture_output=True)
+    shutil.rmtree(root)
+
+
+class PartialUnpack(unittest.TestCase):
+    def test_only_the_named_members_and_again_when_they_change(self):
+        with tempfile.TemporaryDirectory() as d:
+            fake_deb(d, "big-data", {"/usr/share/a/Sounds/x/one.wav": word(0.2), "/usr/share/a/maps/m.wav": word(0.2)})
+            pkg = common.Package("big-data", d, log=lambda *_: None, only=("*/Sounds/x/*",))
+            self.assertEqual(pkg.version, "1.0")
+            self.assertTrue(os.path.exists(pkg.path("/usr/share/a/Sounds/x/one.wav")))
+            self.assertFalse(os.path.exists(pkg.path("/usr/share/a/maps/m.wav")))
+            # asking for the whole package later unpacks it all
+            pkg = common.Package("big-data", d, log=lambda *_: None)
+            self.assertTrue(os.path.exists(pkg.path("/usr/share/a/maps/m.wav")))
+
+
+class NewSources(unittest.TestCase):
+    def test_csmash_labels_from_file_names(self):
+        root = csmash.ROOT
+        files = {f"{root}/{n}.wav": word(0.4) for n in ("zero", "seven", "twelve", "loveall", "sixteen", "click")}
+        with tempfile.TemporaryDirectory() as d:
+            fake_deb(d, csmash.PKG, files)
+            clips, drops = csmash.collect(common.Context(d, sphinx=None, log=lambda *_: None))
+        got = {(c.text, c.label) for c in clips}
+        self.assertEqual(got, {("zero", "zero"), ("seven", "seven"), ("twelve", UNKNOWN), ("love all", UNKNOWN)})
+        self.assertEqual({c.speaker for c in clips}, {csmash.SPEAKER})
+        why = {pathlib.Path(x.original).name: x.reason for x in drops}
+        self.assertEqual(set(why), {"sixteen.wav", "click.wav"})
+        self.assertIn("keyword-like", why["sixteen.wav"])
+        self.assertEqual(len(clips[0].samples), int(0.4 * SR))
+
+    def test_flightgear_callout_texts(self):
+        self.assertEqual(flightgear.text_of("altitude-10"), "ten")
+        self.assertEqual(flightgear.text_of("altitude-300"), "three hundred")
+        self.assertEqual(flightgear.text_of("altitude-1000"), "one thousand")
+        self.assertEqual(flightgear.text_of("altitude-2500"), "twenty five hundred")
+        self.assertEqual(flightgear.text_of("too-low-gear"), "too low gear")
+        # number calls with a keyword and "too low ..." go to the aligner; "forty" alone is dropped
+        self.assertIsNone(common.label_for_text(flightgear.text_of("altitude-200"))[0])
+        self.assertIsNone(common.label_for_text(flightgear.text_of("altitude-40"))[0])
+        self.assertEqual(common.label_for_text(flightgear.text_of("sink-rate")), (UNKNOWN, None))
+
+    def test_new_speakers_are_train_only(self):
+        for spk in (asterisk.SPEAKER, csmash.SPEAKER, flightgear.SPEAKER):
+            self.assertEqual(make_real_set.SPLIT[spk], "train", spk)
 
 
 class SplitTable(unittest.TestCase):

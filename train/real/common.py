@@ -139,9 +139,11 @@ class Dropped:
 
 class Package:
     """A Debian package fetched with `apt-get download` and unpacked with
-    `dpkg -x` into <debs>/x/<name>/ (both steps are skipped when done before)."""
+    `dpkg -x` into <debs>/x/<name>/ (both steps are skipped when done before).
+    only: shell patterns of the members to unpack (e.g. "*/Sounds/mk-viii/*"),
+    for packages of gigabytes that hold a few recordings."""
 
-    def __init__(self, name, debs, log=print):
+    def __init__(self, name, debs, log=print, only=()):
         self.name = name
         self.debs = os.path.abspath(debs)
         self.root = os.path.join(self.debs, "x", name)
@@ -150,10 +152,19 @@ class Package:
         self.version = subprocess.run(["dpkg-deb", "-f", self.deb, "Version"], capture_output=True,
                                       text=True, check=True).stdout.strip()
         done = os.path.join(self.root, ".unpacked")
-        if not os.path.exists(done):
+        what = "\n".join(only)
+        if not os.path.exists(done) or open(done).read() != what:
             os.makedirs(self.root, exist_ok=True)
-            subprocess.run(["dpkg", "-x", self.deb, self.root], check=True)
-            open(done, "w").close()
+            if only:
+                tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", self.deb], stdout=subprocess.PIPE)
+                subprocess.run(["tar", "-x", "-C", self.root, "--wildcards"] + list(only),
+                               stdin=tar.stdout, check=True)
+                if tar.wait() != 0:
+                    raise subprocess.CalledProcessError(tar.returncode, "dpkg-deb --fsys-tarfile")
+            else:
+                subprocess.run(["dpkg", "-x", self.deb, self.root], check=True)
+            with open(done, "w") as f:
+                f.write(what)
 
     def _fetch(self):
         os.makedirs(self.debs, exist_ok=True)
@@ -223,9 +234,9 @@ class Context:
         self.debs, self.sphinx, self.log = debs, sphinx, log
         self.packages = {}
 
-    def package(self, name):
+    def package(self, name, only=()):
         if name not in self.packages:
-            self.packages[name] = Package(name, self.debs, self.log)
+            self.packages[name] = Package(name, self.debs, self.log, only)
         return self.packages[name]
 
 
