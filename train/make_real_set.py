@@ -24,8 +24,8 @@ import os
 import time
 from collections import Counter
 
-from .real import (alsa, asterisk, csmash, flightgear, hedgewars, kajongg, klettres, ktuberling, megaglest,
-                   neverball, openarena, scid, speechtests, tuxpaint, warzone, wing)
+from .real import (alsa, asterisk, csmash, flightgear, hedgewars, kajongg, klettres, ktuberling, ktx,
+                   megaglest, neverball, openarena, saytime, scid, speechtests, tuxpaint, warzone, wing)
 from .real.common import HOMOPHONES, KEYWORDS, UNKNOWN, Context
 from .real.layout import reason_kind, write
 
@@ -34,6 +34,7 @@ SOURCES = [
     ("kajongg", kajongg), ("tuxpaint", tuxpaint), ("openarena", openarena), ("warzone", warzone),
     ("megaglest", megaglest), ("hedgewars", hedgewars), ("ktuberling", ktuberling),
     ("speechtests", speechtests), ("asterisk", asterisk), ("csmash", csmash), ("flightgear", flightgear),
+    ("saytime", saytime), ("ktx", ktx),
 ]
 
 # ---------------------------------------------------------------------------
@@ -89,6 +90,8 @@ SPLIT = {
                                   # after the first build: real-dev is unchanged by it)
     "csmash-umpire": "train",     # digits (session 12, after the first build, like those below)
     "fg-gpws": "train",           # one..five, up (cut from altitude calls and "pull up")
+    "saytime-voice": "train",     # zero..nine
+    "ktx-announcer": "train",     # one, two, three
     # megaglest: the original Glest cast (same script: "yes sir", "at your
     # command", "for glory"; some may be one actor) -> train; the faction voices
     # added later (other actors, several female) -> dev.

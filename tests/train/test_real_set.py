@@ -15,7 +15,7 @@ import wave
 import numpy as np
 
 from train import make_real_set
-from train.real import asterisk, common, csmash, cut, flightgear, layout
+from train.real import asterisk, common, csmash, cut, flightgear, ktx, layout, saytime
 from train.real.common import UNKNOWN, Clip, Dropped
 
 SR = 16000
@@ -78,7 +78,7 @@ class AsteriskTranscripts(unittest.TestCase):
 
 
 def fake_deb(debs, name, files):
-    """A real .deb named <name>_1.0_all.deb in debs holding files {path: wav samples}."""
+    """A real .deb named <name>_1.0_all.deb in debs holding files {path: wav samples or raw bytes}."""
     root = pathlib.Path(debs) / "build"
     (root / "DEBIAN").mkdir(parents=True)
     (root / "DEBIAN" / "control").write_text(f"Package: {name}\nVersion: 1.0\nArchitecture: all\n"
@@ -86,6 +86,9 @@ def fake_deb(debs, name, files):
     for rel, x in files.items():
         path = root / rel.lstrip("/")
         path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(x, bytes):   # a headerless file, as it is
+            path.write_bytes(x)
+            continue
         with wave.open(str(path), "wb") as w:
             w.setnchannels(1)
             w.setsampwidth(2)
@@ -135,8 +138,36 @@ class NewSources(unittest.TestCase):
         self.assertIsNone(common.label_for_text(flightgear.text_of("altitude-40"))[0])
         self.assertEqual(common.label_for_text(flightgear.text_of("sink-rate")), (UNKNOWN, None))
 
+    def test_saytime_reads_headerless_ulaw_and_drops_the_clocks_zero(self):
+        tone = word(0.25, f0=440.0, amp=0.5)[::2]            # 8 kHz samples of a 0.25 s tone
+        ulaw = subprocess.run(["sox", "-t", "raw", "-e", "floating-point", "-b", "32", "-c", "1", "-r", "8000", "-",
+                               "-t", "raw", "-e", "u-law", "-b", "8", "-"], input=tone.astype("<f4").tobytes(),
+                              capture_output=True, check=True).stdout
+        self.assertEqual(len(ulaw), len(tone))
+        files = {f"{saytime.ROOT}/{n}.au": ulaw for n in ("7", "13", "40", "oh", "the_time_is")}
+        with tempfile.TemporaryDirectory() as d:
+            fake_deb(d, saytime.PKG, files)
+            clips, drops = saytime.collect(common.Context(d, sphinx=None, log=lambda *_: None))
+        self.assertEqual({(c.text, c.label) for c in clips},
+                         {("seven", "seven"), ("thirteen", UNKNOWN), ("the time is", UNKNOWN)})
+        self.assertEqual({pathlib.Path(x.original).name for x in drops}, {"40.au", "oh.au"})
+        x = clips[0].samples
+        self.assertAlmostEqual(len(x) / SR, 0.25, delta=0.01)   # resampled to 16 kHz, not read as 8-bit PCM
+        self.assertGreater(float(np.max(np.abs(x))), 0.4)
+        self.assertLess(float(np.max(np.abs(x))), 0.6)
+
+    def test_ktx_countdown(self):
+        files = {f"{ktx.ROOT}/{n}.wav": word(0.3) for n in ("1", "2", "3", "fight", "excelent")}
+        with tempfile.TemporaryDirectory() as d:
+            fake_deb(d, ktx.PKG, files)
+            clips, drops = ktx.collect(common.Context(d, sphinx=None, log=lambda *_: None))
+        self.assertEqual(sorted((c.text, c.label) for c in clips),
+                         [("excellent", UNKNOWN), ("fight", UNKNOWN), ("one", "one"), ("three", "three"),
+                          ("two", "two")])
+        self.assertEqual([pathlib.Path(x.original).name for x in drops], ["flawless.wav"])
+
     def test_new_speakers_are_train_only(self):
-        for spk in (asterisk.SPEAKER, csmash.SPEAKER, flightgear.SPEAKER):
+        for spk in (asterisk.SPEAKER, csmash.SPEAKER, flightgear.SPEAKER, saytime.SPEAKER, ktx.SPEAKER):
             self.assertEqual(make_real_set.SPLIT[spk], "train", spk)
 
 

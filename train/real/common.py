@@ -202,9 +202,10 @@ def _gst(path):
     return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
 
 
-def decode(path_or_bytes, suffix=None, raw_rate=None):
+def decode(path_or_bytes, suffix=None, raw_rate=None, raw_encoding="signed"):
     """Decode to float32 mono 16 kHz (sox -R: no dither, repeatable). Bytes need a
-    suffix (zip members); headerless .raw files need raw_rate (16-bit signed)."""
+    suffix (zip members); headerless files need raw_rate, and raw_encoding
+    "signed" (16-bit) or "u-law" (8-bit, as a SPARCstation's /dev/audio took)."""
     if isinstance(path_or_bytes, (bytes, bytearray)):
         kind = (suffix or "wav").lstrip(".").lower()
         try:
@@ -216,7 +217,8 @@ def decode(path_or_bytes, suffix=None, raw_rate=None):
                 f.flush()
                 return _gst(f.name)
     if raw_rate:
-        return _sox(["-t", "raw", "-e", "signed", "-b", "16", "-c", "1", "-r", str(raw_rate), path_or_bytes])
+        bits = {"signed": "16", "u-law": "8"}[raw_encoding]
+        return _sox(["-t", "raw", "-e", raw_encoding, "-b", bits, "-c", "1", "-r", str(raw_rate), path_or_bytes])
     try:
         return _sox([path_or_bytes])
     except subprocess.CalledProcessError:
