@@ -198,8 +198,9 @@ def parse_args(argv):
                     "checkpoint (e.g. on all speakers) whose final weights are the model file")
     ap.add_argument("--phase3-log", help="train.json of a run continued from phase 2's final weights "
                     "whose final weights are the model file")
-    ap.add_argument("--phase4-log", help="train.json of a run continued from phase 3's weights "
-                    "whose weights are the model file")
+    ap.add_argument("--phase4-log", action="append", help="train.json of a run continued from phase 3's "
+                    "weights whose weights are the model file; given for each of several runs (seeds) "
+                    "whose averaged weights are the model file (train/average_weights.py)")
     ap.add_argument("--corpus", default="data/corpus")
     ap.add_argument("--streams", default="data/streams")
     ap.add_argument("--loeo", action="append", help="ENGINE=eval.json of a model trained without ENGINE")
@@ -324,14 +325,20 @@ def model_section(cfg, params):
             "(network in steady state, `mega_config.macs_per_frame` × frames per second; front end excluded).", ""]
 
 
-def later_phase_text(number, log):
-    return (f"its final weights were continued in phase {number}: {log['curve'][-1]['step']} steps in "
+def later_phase_text(number, logs):
+    """One later phase: one run, or several runs from the same start whose weights were averaged."""
+    log = logs[0]
+    runs = "" if len(logs) == 1 else (
+        f" {({2: 'twice'}).get(len(logs), f'{len(logs)} times')}, with seeds "
+        f"{', '.join(str(x['args'].get('seed')) for x in logs)}, each")
+    return (f"its final weights were continued in phase {number}{runs}: {log['curve'][-1]['step']} steps in "
             f"{log.get('train_minutes', log['curve'][-1]['minutes']):.1f} minutes on "
             f"{log['args'].get('device', '?')} at batch {log['args'].get('batch')}, peak lr "
             f"{log['args'].get('lr')}, with {100 * log['args'].get('p_real', 0):.0f} % of the words "
             f"from the real-train speakers of `{log['args'].get('real')}`"
             + {"val": f", its best validation checkpoint (step {log.get('selected_step')}) kept",
-               "last": ", its last weights kept"}.get(log.get("selection"), "") + "; ")
+               "last": ", its last weights kept"}.get(log.get("selection"), "")
+            + ("" if len(logs) == 1 else ", and the runs' weights averaged") + "; ")
 
 
 def phases_text(log, phase2, later):
@@ -446,7 +453,8 @@ def main(argv=None):
     params = count_params(model)
     log = read_train_log(a.train_log) if a.train_log and os.path.exists(a.train_log) else None
     phase2 = read_train_log(a.phase2_log) if a.phase2_log else None
-    later = [read_train_log(path) for path in (a.phase3_log, a.phase4_log) if path]
+    later = [[read_train_log(p) for p in paths] for paths in ([a.phase3_log] if a.phase3_log else [],
+                                                              a.phase4_log or []) if paths]
     loeo = [(name, loeo_row(name, ev2)) for name, ev2 in pairs(a.loeo)]
     peer = json.load(open(a.peer)) if a.peer else None
 
