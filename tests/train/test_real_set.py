@@ -107,6 +107,9 @@ class PartialUnpack(unittest.TestCase):
             self.assertEqual(pkg.version, "1.0")
             self.assertTrue(os.path.exists(pkg.path("/usr/share/a/Sounds/x/one.wav")))
             self.assertFalse(os.path.exists(pkg.path("/usr/share/a/maps/m.wav")))
+            # a pattern that names nothing is an error, not an empty package
+            with self.assertRaises(subprocess.CalledProcessError):
+                common.Package("big-data", d, log=lambda *_: None, only=("*/no-such-folder/*",))
             # asking for the whole package later unpacks it all
             pkg = common.Package("big-data", d, log=lambda *_: None)
             self.assertTrue(os.path.exists(pkg.path("/usr/share/a/maps/m.wav")))

@@ -137,6 +137,11 @@ class Dropped:
     reason: str
 
 
+def _read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
 class Package:
     """A Debian package fetched with `apt-get download` and unpacked with
     `dpkg -x` into <debs>/x/<name>/ (both steps are skipped when done before).
@@ -153,14 +158,15 @@ class Package:
                                       text=True, check=True).stdout.strip()
         done = os.path.join(self.root, ".unpacked")
         what = "\n".join(only)
-        if not os.path.exists(done) or open(done).read() != what:
+        if not os.path.exists(done) or _read(done) != what:
             os.makedirs(self.root, exist_ok=True)
             if only:
-                tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", self.deb], stdout=subprocess.PIPE)
-                subprocess.run(["tar", "-x", "-C", self.root, "--wildcards"] + list(only),
-                               stdin=tar.stdout, check=True)
-                if tar.wait() != 0:
-                    raise subprocess.CalledProcessError(tar.returncode, "dpkg-deb --fsys-tarfile")
+                deb = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", self.deb], stdout=subprocess.PIPE)
+                tar = subprocess.Popen(["tar", "-x", "-C", self.root, "--wildcards"] + list(only), stdin=deb.stdout)
+                deb.stdout.close()   # tar holds the only read end, so dpkg-deb stops if tar fails
+                for proc, cmd in ((tar, "tar -x --wildcards"), (deb, "dpkg-deb --fsys-tarfile")):
+                    if proc.wait() != 0:
+                        raise subprocess.CalledProcessError(proc.returncode, f"{cmd} {self.deb}")
             else:
                 subprocess.run(["dpkg", "-x", self.deb, self.root], check=True)
             with open(done, "w") as f:
