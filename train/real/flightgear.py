@@ -19,7 +19,7 @@ PKG = "flightgear-data-base"
 ROOT = "/usr/share/games/flightgear/Sounds/mk-viii"
 SPEAKER = "fg-gpws"
 TEXT = {"100-above": "one hundred above", "500-above": "five hundred above", "dont-sink": "don't sink",
-        "glideslope": "glide slope", "altitude-2500": "twenty five hundred"}
+        "glideslope": "glide slope"}
 LATER_VOICE = ("-inop", "application-data-base-failed", "configuration-type-invalid")
 
 
