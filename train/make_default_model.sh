@@ -78,10 +78,11 @@ real_recipe="--augment voices --lr 1e-3 --warmup 20 --batch 24 --real data/real 
 # of the two runs' weights (train/average_weights.py): two seeds of this phase differ by up to 9
 # points on the real-dev stream measures, and their mean detected more real-dev keyword clips
 # than either run (57.7 % at 6.3 % triggering; the runs 52.8 / 5.6 and 56.9 / 8.0 %), its clip
-# AUC between theirs and its streams at the defaults above both (models/REPORT.md). The real-train speakers include the Asterisk
-# prompts since session 11 and four more voices since session 12 (csmash, FlightGear, saytime,
-# ktx): a data/real built before that lacks them (delete it to rebuild; real-dev stays the same);
-# the shipped phase 3 (session 7) trained without them. About 2 x 30 CPU minutes.
+# AUC between theirs and its streams at the defaults above both (models/REPORT.md). The
+# real-train speakers include the Asterisk prompts since session 11 and four more voices since
+# session 12 (csmash, FlightGear, saytime, ktx): a data/real built before that lacks them (delete
+# it to rebuild; real-dev stays the same); the shipped phase 3 (session 7) trained without them.
+# About 2 x 30 CPU minutes.
 for seed in 3 2; do
   # shellcheck disable=SC2086
   [ -f "$out/phase4-seed$seed.train.json" ] ||

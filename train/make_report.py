@@ -196,8 +196,9 @@ def parse_args(argv):
     ap.add_argument("--train-log")
     ap.add_argument("--phase2-log", help="train.json of a run continued from --train-log's best "
                     "checkpoint (e.g. on all speakers) whose final weights are the model file")
-    ap.add_argument("--phase3-log", help="train.json of a run continued from phase 2's final weights "
-                    "whose final weights are the model file")
+    ap.add_argument("--phase3-log", action="append", help="train.json of a run continued from phase 2's "
+                    "final weights whose final weights are the model file (given once per run, like "
+                    "--phase4-log)")
     ap.add_argument("--phase4-log", action="append", help="train.json of a run continued from phase 3's "
                     "weights whose weights are the model file; given for each of several runs (seeds) "
                     "whose averaged weights are the model file (train/average_weights.py)")
@@ -453,8 +454,7 @@ def main(argv=None):
     params = count_params(model)
     log = read_train_log(a.train_log) if a.train_log and os.path.exists(a.train_log) else None
     phase2 = read_train_log(a.phase2_log) if a.phase2_log else None
-    later = [[read_train_log(p) for p in paths] for paths in ([a.phase3_log] if a.phase3_log else [],
-                                                              a.phase4_log or []) if paths]
+    later = [[read_train_log(p) for p in paths] for paths in (a.phase3_log, a.phase4_log) if paths]
     loeo = [(name, loeo_row(name, ev2)) for name, ev2 in pairs(a.loeo)]
     peer = json.load(open(a.peer)) if a.peer else None
 

@@ -253,6 +253,27 @@ def files_clip(package, pkg, path, text, label, speaker, how, x=None, note=""):
     return Clip(decode(path) if x is None else x, text, label, speaker, package, pkg.rel(path), how, note)
 
 
+def named_clips(package, pkg, paths, speaker, text_of, skip=None, **decode_args):
+    """Whole-file clips whose text the file name gives (text_of(stem)). Stems in skip
+    ({stem: reason}) are dropped with their reason, and texts that mix a keyword with other
+    words by the text rules; decode_args go to decode() (headerless files).
+    Returns (clips, drops)."""
+    clips, drops = [], []
+    for f in paths:
+        stem, rel = os.path.splitext(os.path.basename(f))[0], pkg.rel(f)
+        if skip and stem in skip:
+            drops.append(Dropped(package, rel, skip[stem]))
+            continue
+        text = text_of(stem)
+        label, why = label_for_text(text)
+        if label is None:
+            drops.append(Dropped(package, rel, why))
+            continue
+        x = decode(f, **decode_args) if decode_args else None
+        clips.append(files_clip(package, pkg, f, text, label, speaker, "filename", x=x))
+    return clips, drops
+
+
 def split_at_pauses(x, max_s=4.0, min_s=1.0, dip_db=20.0):
     """Cut a long recording into pieces no longer than max_s at its quietest
     moments: greedily, each cut goes to the lowest (50 ms smoothed) energy

@@ -6,29 +6,17 @@ text rules; click, racket and table are sound effects. Pocketsphinx's keyword ch
 hears eight of the ten digits; it hears "one" as "on" and "eight" as "a" (an accent
 the en-us model does not expect), and the file names are kept as the labels."""
 import glob
-import os
 
-from .common import Dropped, files_clip, label_for_text
+from .common import named_clips
 
 PKG = "csmash-data"
 ROOT = "/usr/share/games/csmash/wav"
 SPEAKER = "csmash-umpire"
-NOT_SPEECH = {"click", "racket", "table"}
+NOT_SPEECH = {stem: "not speech (sound effect)" for stem in ("click", "racket", "table")}
 TEXT = {"loveall": "love all"}
 
 
 def collect(ctx):
     pkg = ctx.package(PKG)
-    clips, drops = [], []
-    for f in sorted(glob.glob(pkg.path(ROOT) + "/*.wav")):
-        stem, rel = os.path.basename(f)[:-4], pkg.rel(f)
-        if stem in NOT_SPEECH:
-            drops.append(Dropped(PKG, rel, "not speech (sound effect)"))
-            continue
-        text = TEXT.get(stem, stem)
-        label, why = label_for_text(text)
-        if label is None:
-            drops.append(Dropped(PKG, rel, why))
-            continue
-        clips.append(files_clip(PKG, pkg, f, text, label, SPEAKER, "filename"))
-    return clips, drops
+    return named_clips(PKG, pkg, sorted(glob.glob(pkg.path(ROOT) + "/*.wav")), SPEAKER,
+                       lambda stem: TEXT.get(stem, stem), skip=NOT_SPEECH)
